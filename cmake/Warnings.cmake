@@ -1,0 +1,13 @@
+# One interface target carries the project's warning and sanitizer flags; every target links it PRIVATE.
+add_library(payments_warnings INTERFACE)
+add_library(payments::warnings ALIAS payments_warnings)
+target_compile_options(payments_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  $<$<BOOL:${PAYMENTS_WERROR}>:-Werror>)
+
+if(PAYMENTS_SANITIZE)
+  target_compile_options(payments_warnings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                                     -fno-sanitize-recover=undefined)
+  target_link_options(payments_warnings INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,65 @@
+#pragma once
+// Service configuration: one struct with the contract's defaults, one parse function, secrets kept apart.
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "payments/core/log.hpp"
+#include "payments/core/result.hpp"
+
+namespace payments {
+
+// A credential. It has no stream operator and no implicit conversion, so it cannot end up in a log by accident.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : value_(std::move(value)) {}
+  [[nodiscard]] const std::string& reveal() const noexcept { return value_; }
+  [[nodiscard]] bool empty() const noexcept { return value_.empty(); }
+
+ private:
+  std::string value_;
+};
+
+struct KafkaSettings {
+  std::string brokers = "127.0.0.1:9092";
+};
+
+struct MysqlSettings {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 3306;
+  std::string user;
+  Secret password;
+  std::string database = "payments";
+};
+
+struct StripeSettings {
+  Secret secret_key;
+  std::string api_base = "https://api.stripe.com";
+  Secret webhook_secret;
+};
+
+struct ServiceConfig {
+  KafkaSettings kafka;
+  MysqlSettings mysql;
+  StripeSettings stripe;
+  Secret otp_secret;
+  std::uint16_t api_port = 8080;
+  std::uint16_t worker_metrics_port = 9091;
+  LogLevel log_level = LogLevel::info;
+};
+
+// Reads a variable; returns nullopt when unset. Injected so tests do not touch the process environment.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+EnvLookup process_environment();
+
+// Parses every setting, applying defaults. Each name in `required` must be set and non-empty.
+// The error's `field` is the variable's name and its message one line a person can act on; the value of a
+// secret is never repeated in it.
+Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<std::string_view> required);
+
+}  // namespace payments

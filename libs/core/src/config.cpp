@@ -1,0 +1,85 @@
+#include "payments/core/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+
+namespace payments {
+namespace {
+
+Result<std::uint16_t> parse_port(std::string_view name, const std::string& text) {
+  unsigned value = 0;
+  const auto* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc{} || ptr != end || value == 0 || value > 65535) {
+    return Error::validation(std::string(name), std::string(name) + " must be a port number from 1 to 65535, got '" +
+                                                    text + "'");
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
+}  // namespace
+
+EnvLookup process_environment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());  // NOLINT(concurrency-mt-unsafe): start-up only
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<std::string_view> required) {
+  for (std::string_view name : required) {
+    auto value = env(name);
+    if (!value || value->empty()) {
+      return Error::validation(std::string(name), std::string(name) + " is required but not set");
+    }
+  }
+
+  ServiceConfig config;
+  auto text = [&](std::string_view name, std::string& target) {
+    if (auto value = env(name); value && !value->empty()) target = *value;
+  };
+  auto secret = [&](std::string_view name, Secret& target) {
+    if (auto value = env(name); value && !value->empty()) target = Secret(*value);
+  };
+
+  text("KAFKA_BROKERS", config.kafka.brokers);
+  text("MYSQL_HOST", config.mysql.host);
+  text("MYSQL_USER", config.mysql.user);
+  secret("MYSQL_PASSWORD", config.mysql.password);
+  text("MYSQL_DATABASE", config.mysql.database);
+  secret("STRIPE_SECRET_KEY", config.stripe.secret_key);
+  text("STRIPE_API_BASE", config.stripe.api_base);
+  secret("STRIPE_WEBHOOK_SECRET", config.stripe.webhook_secret);
+  secret("OTP_SECRET", config.otp_secret);
+
+  for (auto [name, target] : {std::pair<std::string_view, std::uint16_t*>{"MYSQL_PORT", &config.mysql.port},
+                              {"API_PORT", &config.api_port},
+                              {"WORKER_METRICS_PORT", &config.worker_metrics_port}}) {
+    if (auto value = env(name); value && !value->empty()) {
+      auto port = parse_port(name, *value);
+      if (!port) return std::move(port).error();
+      *target = port.value();
+    }
+  }
+
+  if (auto value = env("LOG_LEVEL"); value && !value->empty()) {
+    auto level = parse_log_level(*value);
+    if (!level) return Error::validation("LOG_LEVEL", "LOG_LEVEL must be one of debug, info, warn, error, got '" +
+                                                          *value + "'");
+    config.log_level = *level;
+  }
+
+  const std::string& base = config.stripe.api_base;
+  if (base.rfind("https://", 0) != 0 && base.rfind("http://", 0) != 0) {
+    return Error::validation("STRIPE_API_BASE", "STRIPE_API_BASE must start with https:// or http://, got '" + base +
+                                                    "'");
+  }
+  if (!config.stripe.secret_key.empty() && config.stripe.secret_key.reveal().rfind("sk_", 0) != 0 &&
+      config.stripe.secret_key.reveal().rfind("rk_", 0) != 0) {
+    return Error::validation("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY must be a Stripe secret key (sk_... or rk_...)");
+  }
+  return config;
+}
+
+}  // namespace payments

@@ -1,0 +1,97 @@
+#include "payments/core/log.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <string>
+
+namespace payments {
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(LogLevel::info)};
+
+std::string_view level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug: return "debug";
+    case LogLevel::info: return "info";
+    case LogLevel::warn: return "warn";
+    case LogLevel::error: return "error";
+  }
+  return "info";
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+  out.push_back('"');
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buf;
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+std::string utc_timestamp() {
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const auto seconds = system_clock::to_time_t(now);
+  const auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[40];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(millis));
+  return out;
+}
+
+}  // namespace
+
+std::optional<LogLevel> parse_log_level(std::string_view text) noexcept {
+  if (text == "debug") return LogLevel::debug;
+  if (text == "info") return LogLevel::info;
+  if (text == "warn" || text == "warning") return LogLevel::warn;
+  if (text == "error") return LogLevel::error;
+  return std::nullopt;
+}
+
+namespace log {
+
+void set_level(LogLevel level) noexcept { g_level.store(static_cast<int>(level), std::memory_order_relaxed); }
+
+bool enabled(LogLevel level) noexcept { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
+
+void write(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
+  if (!enabled(level)) return;
+  std::string line;
+  line.reserve(128);
+  line += "{\"ts\":";
+  append_json_string(line, utc_timestamp());
+  line += ",\"level\":";
+  append_json_string(line, level_name(level));
+  line += ",\"msg\":";
+  append_json_string(line, message);
+  for (const auto& [key, value] : fields) {
+    line.push_back(',');
+    append_json_string(line, key);
+    line.push_back(':');
+    append_json_string(line, value);
+  }
+  line += "}\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);  // one write call: lines from threads do not interleave
+}
+
+}  // namespace log
+}  // namespace payments
