@@ -1,0 +1,119 @@
+#pragma once
+// Kafka over librdkafka, behind types that keep librdkafka out of every other header.
+//  - Producer: idempotent (acks=all), a message counts as sent only when its delivery report says so.
+//  - Consumer: at-least-once; offsets are stored by the caller once a record is fully done, never automatically.
+//  - ensure_topics / probe: start-up checks with a clear one-line error when the broker cannot be reached.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "payments/core/result.hpp"
+
+namespace payments::events {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct OutgoingMessage {
+  std::string topic;
+  std::string key;
+  std::string value;
+  Headers headers;
+};
+
+struct IncomingMessage {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::string key;
+  std::string value;
+  Headers headers;
+};
+
+struct ProducerOptions {
+  std::string brokers;
+  std::string client_id = "payments";
+  int linger_ms = 5;
+  std::chrono::milliseconds delivery_timeout{30'000};
+  // Extra librdkafka properties, applied last (tests and tuning).
+  std::vector<std::pair<std::string, std::string>> extra;
+};
+
+class Producer {
+ public:
+  using DeliveryCallback = std::function<void(Status)>;
+
+  static Result<std::unique_ptr<Producer>> create(const ProducerOptions& options);
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Queues the message; `on_delivery` runs once, on the producer's own thread, with the broker's verdict.
+  // A queue-full or invalid-topic refusal is reported through the callback too, so callers have one path.
+  void produce(OutgoingMessage message, DeliveryCallback on_delivery);
+  // Convenience for call sites that can block: waits for the delivery report.
+  Status produce_and_wait(OutgoingMessage message);
+  // Waits until every queued message has its delivery report, up to `timeout`. False if some are left.
+  bool flush(std::chrono::milliseconds timeout);
+
+  struct Impl;
+
+ private:
+  explicit Producer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct ConsumerOptions {
+  std::string brokers;
+  std::string group_id;
+  std::vector<std::string> topics;
+  std::string client_id = "payments";
+  std::string auto_offset_reset = "earliest";
+  std::vector<std::pair<std::string, std::string>> extra;
+};
+
+class Consumer {
+ public:
+  static Result<std::unique_ptr<Consumer>> create(const ConsumerOptions& options);
+  ~Consumer();
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  // The next record, or nullopt when none arrived within `timeout`. Broker-side errors are returned as Error.
+  Result<std::optional<IncomingMessage>> poll(std::chrono::milliseconds timeout);
+  // Marks everything before `next_offset` in the partition as done; the next commit includes it.
+  Status store_offset(const std::string& topic, std::int32_t partition, std::int64_t next_offset);
+  // Commits stored offsets synchronously.
+  Status commit();
+  // Leaves the group cleanly (commits stored offsets first).
+  void close();
+
+  struct Impl;
+
+ private:
+  explicit Consumer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct TopicSpec {
+  std::string name;
+  int partitions = 1;
+};
+
+// Creates the topics that do not exist yet (replication factor 1 on a single broker, else 3 capped by broker
+// count). Topics that exist are left as they are.
+Status ensure_topics(const std::string& brokers, const std::vector<TopicSpec>& topics,
+                     std::chrono::milliseconds timeout);
+
+// Asks the cluster for its metadata: Ok when a broker answered within `timeout`.
+// The error reads "Kafka unreachable at <brokers>: <reason>".
+Status probe(const std::string& brokers, std::chrono::milliseconds timeout);
+
+}  // namespace payments::events

@@ -1,0 +1,94 @@
+#include "payments/store/database.hpp"
+
+#include <soci/connection-pool.h>
+#include <soci/mysql/soci-mysql.h>
+#include <soci/soci.h>
+
+#include "payments/core/log.hpp"
+
+namespace payments::store {
+namespace {
+
+// MySQL client errors that mean the connection, not the statement, failed.
+bool is_connection_error(int code) {
+  return code == 2002 || code == 2003 || code == 2005 || code == 2006 || code == 2013 || code == 2055 ||
+         code == 1040 || code == 1053;
+}
+
+std::string quote_for_soci(const std::string& value) {
+  // SOCI's connect string takes single-quoted values; a quote inside cannot be expressed, so refuse it early.
+  return "'" + value + "'";
+}
+
+std::string connect_string(const DatabaseOptions& options) {
+  const auto& m = options.mysql;
+  return "host=" + m.host + " port=" + std::to_string(m.port) + " db=" + quote_for_soci(m.database) +
+         " user=" + quote_for_soci(m.user) + " password=" + quote_for_soci(m.password.reveal()) +
+         " charset=utf8mb4 connect_timeout=" + std::to_string(options.connect_timeout.count()) +
+         " read_timeout=30 write_timeout=30";
+}
+
+std::string where(const DatabaseOptions& options) {
+  const auto& m = options.mysql;
+  return m.host + ":" + std::to_string(m.port) + "/" + m.database + " as " + (m.user.empty() ? "<no user>" : m.user);
+}
+
+}  // namespace
+
+struct Database::Impl {
+  DatabaseOptions options;
+  soci::connection_pool pool;
+  explicit Impl(DatabaseOptions o) : options(std::move(o)), pool(options.pool_size) {}
+};
+
+Result<std::unique_ptr<Database>> Database::connect(const DatabaseOptions& options) {
+  if (options.mysql.password.reveal().find('\'') != std::string::npos) {
+    return Error::validation("MYSQL_PASSWORD", "MYSQL_PASSWORD must not contain a single quote");
+  }
+  if (options.pool_size == 0) return Error::validation("pool_size", "the connection pool needs at least one slot");
+  auto impl = std::make_unique<Impl>(options);
+  const auto target = connect_string(options);
+  for (std::size_t i = 0; i < options.pool_size; ++i) {
+    try {
+      impl->pool.at(i).open(soci::mysql, target);
+    } catch (const soci::soci_error& e) {
+      // The client library's message names the host and the reason, never the password.
+      return Error::unavailable("MySQL unreachable at " + where(options) + ": " + e.get_error_message());
+    }
+  }
+  return std::unique_ptr<Database>(new Database(std::move(impl)));
+}
+
+Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Database::~Database() = default;
+
+const DatabaseOptions& Database::options() const noexcept { return impl_->options; }
+
+Status Database::with_session(const std::function<void(soci::session&)>& work) {
+  soci::session session(impl_->pool);
+  try {
+    work(session);
+    return Ok{};
+  } catch (const soci::mysql_soci_error& e) {
+    if (is_connection_error(static_cast<int>(e.err_num_))) {
+      try {
+        session.reconnect();
+      } catch (const soci::soci_error&) {
+        log::warn("mysql reconnect failed", {{"where", where(impl_->options)}});
+      }
+      return Error::unavailable("MySQL unreachable at " + where(impl_->options) + ": " + e.get_error_message());
+    }
+    return Error::internal("MySQL error " + std::to_string(e.err_num_) + ": " + e.get_error_message());
+  } catch (const soci::soci_error& e) {
+    return Error::internal("MySQL error: " + e.get_error_message());
+  }
+}
+
+Status Database::ping() {
+  return with_session([](soci::session& sql) {
+    int one = 0;
+    sql << "SELECT 1", soci::into(one);
+  });
+}
+
+}  // namespace payments::store

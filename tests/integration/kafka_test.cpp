@@ -1,0 +1,102 @@
+#include <doctest/doctest.h>
+
+#include <map>
+#include <set>
+
+#include "payments/events/kafka.hpp"
+#include "support/test_env.hpp"
+
+using namespace payments;
+using namespace payments::events;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<IncomingMessage> consume(Consumer& consumer, std::size_t count, std::chrono::seconds deadline) {
+  std::vector<IncomingMessage> out;
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (out.size() < count && std::chrono::steady_clock::now() < until) {
+    auto polled = consumer.poll(200ms);
+    REQUIRE(polled);
+    if (polled.value()) out.push_back(std::move(*polled.value()));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("messages produced with the idempotent producer are delivered, keyed and in order per key") {
+  const auto brokers = testing::kafka_brokers();
+  const auto topic = testing::unique_name("it-roundtrip");
+  REQUIRE(ensure_topics(brokers, {{topic, 3}}, 10s));
+  // Creating again is not an error.
+  REQUIRE(ensure_topics(brokers, {{topic, 3}}, 10s));
+
+  auto producer = Producer::create({.brokers = brokers});
+  REQUIRE(producer);
+  for (int i = 0; i < 30; ++i) {
+    const std::string key = "pay_" + std::to_string(i % 3);
+    auto delivered = producer.value()->produce_and_wait(
+        {topic, key, R"({"seq":)" + std::to_string(i) + "}", {{"reason", "test"}}});
+    REQUIRE_MESSAGE(delivered, (delivered ? "" : delivered.error().message));
+  }
+
+  auto consumer = Consumer::create({.brokers = brokers, .group_id = testing::unique_name("it-group"), .topics = {topic}});
+  REQUIRE(consumer);
+  auto messages = consume(*consumer.value(), 30, 30s);
+  REQUIRE(messages.size() == 30);
+
+  std::map<std::string, std::vector<int>> seq_by_key;
+  std::map<std::string, std::set<std::int32_t>> partitions_by_key;
+  for (const auto& m : messages) {
+    seq_by_key[m.key].push_back(std::stoi(m.value.substr(7)));
+    partitions_by_key[m.key].insert(m.partition);
+    REQUIRE(m.headers.size() == 1);
+    CHECK(m.headers[0].first == "reason");
+    CHECK(m.headers[0].second == "test");
+  }
+  CHECK(seq_by_key.size() == 3);
+  for (const auto& [key, seqs] : seq_by_key) {
+    CHECK(std::is_sorted(seqs.begin(), seqs.end()));
+    CHECK(partitions_by_key[key].size() == 1);  // one key, one partition
+  }
+  consumer.value()->close();
+}
+
+TEST_CASE("a consumer that stores offsets only for finished records resumes after the last finished one") {
+  const auto brokers = testing::kafka_brokers();
+  const auto topic = testing::unique_name("it-offsets");
+  const auto group = testing::unique_name("it-group");
+  REQUIRE(ensure_topics(brokers, {{topic, 1}}, 10s));
+  auto producer = Producer::create({.brokers = brokers});
+  REQUIRE(producer);
+  for (int i = 0; i < 10; ++i) REQUIRE(producer.value()->produce_and_wait({topic, "k", std::to_string(i), {}}));
+
+  {
+    auto consumer = Consumer::create({.brokers = brokers, .group_id = group, .topics = {topic}});
+    REQUIRE(consumer);
+    auto first = consume(*consumer.value(), 10, 30s);
+    REQUIRE(first.size() == 10);
+    // Only the first four are "done": store the offset after record 3.
+    REQUIRE(consumer.value()->store_offset(topic, first[3].partition, first[3].offset + 1));
+    REQUIRE(consumer.value()->commit());
+    consumer.value()->close();
+  }
+
+  auto again = Consumer::create({.brokers = brokers, .group_id = group, .topics = {topic}});
+  REQUIRE(again);
+  auto redelivered = consume(*again.value(), 6, 30s);
+  REQUIRE(redelivered.size() == 6);
+  CHECK(redelivered.front().value == "4");
+  CHECK(redelivered.back().value == "9");
+  again.value()->close();
+}
+
+TEST_CASE("an unreachable broker is reported in one line naming where") {
+  auto status = probe("127.0.0.1:1", 1500ms);
+  REQUIRE_FALSE(status);
+  CHECK(status.error().code == ErrorCode::unavailable);
+  CHECK(status.error().message.rfind("Kafka unreachable at 127.0.0.1:1: ", 0) == 0);
+  CHECK(status.error().message.find('\n') == std::string::npos);
+  CHECK(probe(testing::kafka_brokers(), 5s));
+}

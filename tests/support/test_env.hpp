@@ -1,0 +1,36 @@
+#pragma once
+// Where the integration and black-box tiers find the real Kafka and MariaDB that `make infra-up` started.
+
+#include <string>
+
+#include "payments/core/config.hpp"
+#include "payments/core/ids.hpp"
+
+namespace payments::testing {
+
+inline std::string env_or(const char* name, const char* fallback) {
+  auto value = process_environment()(name);
+  return value && !value->empty() ? *value : fallback;
+}
+
+inline std::string kafka_brokers() { return env_or("KAFKA_BROKERS", "127.0.0.1:9092"); }
+
+// The administrative account, for creating a throwaway database per test run.
+inline MysqlSettings mysql_admin(const std::string& database) {
+  MysqlSettings m;
+  m.host = env_or("MYSQL_HOST", "127.0.0.1");
+  m.port = static_cast<std::uint16_t>(std::stoi(env_or("MYSQL_PORT", "3306")));
+  m.user = env_or("MYSQL_ADMIN_USER", "root");
+  m.password = Secret(env_or("MYSQL_ADMIN_PASSWORD", ""));
+  m.database = database;
+  return m;
+}
+
+// A name no other run uses: "<prefix>_<random>".
+inline std::string unique_name(const std::string& prefix) {
+  return prefix + "_" + random_token(system_random()).substr(0, 12);
+}
+
+inline std::string source_dir() { return PAYMENTS_SOURCE_DIR; }
+
+}  // namespace payments::testing

@@ -1,0 +1,83 @@
+// payments-admin: the operator's set-up steps.
+//   payments-admin migrate [--dir schemas/mysql]  applies V*.sql to MYSQL_DATABASE, each version once
+//   payments-admin topics                         creates the contract's Kafka topics that are missing
+// Migrations run as MYSQL_ADMIN_USER (DDL rights); the services connect as MYSQL_USER with DML rights only.
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "payments/core/config.hpp"
+#include "payments/core/log.hpp"
+#include "payments/events/kafka.hpp"
+#include "payments/events/topics.hpp"
+#include "payments/store/database.hpp"
+
+namespace {
+
+int fail(const payments::Error& error) {
+  std::fprintf(stderr, "payments-admin: %s\n", error.message.c_str());
+  return 1;
+}
+
+int usage() {
+  std::fprintf(stderr, "usage: payments-admin migrate [--dir schemas/mysql] | topics [--partitions N]\n");
+  return 2;
+}
+
+int migrate(const payments::EnvLookup& env, const payments::ServiceConfig& config, const std::string& directory) {
+  payments::store::DatabaseOptions options;
+  options.mysql = config.mysql;
+  options.mysql.user = env("MYSQL_ADMIN_USER").value_or("root");
+  options.mysql.password = payments::Secret(env("MYSQL_ADMIN_PASSWORD").value_or(""));
+  options.pool_size = 1;
+
+  auto migrations = payments::store::load_migrations(directory);
+  if (!migrations) return fail(migrations.error());
+  auto database = payments::store::Database::connect(options);
+  if (!database) return fail(database.error());
+  auto report = payments::store::migrate(*database.value(), migrations.value());
+  if (!report) return fail(report.error());
+  std::printf("payments-admin: migrations: %zu applied now, %zu already applied, database %s\n",
+              report->applied.size(), report->already_applied, options.mysql.database.c_str());
+  return 0;
+}
+
+int topics(const payments::ServiceConfig& config, int partitions) {
+  std::vector<payments::events::TopicSpec> specs;
+  for (auto name : payments::events::kAllTopics) specs.push_back({std::string(name), partitions});
+  if (auto status = payments::events::ensure_topics(config.kafka.brokers, specs, std::chrono::seconds(15)); !status) {
+    return fail(status.error());
+  }
+  std::printf("payments-admin: topics: %zu present on %s\n", specs.size(), config.kafka.brokers.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage();
+  const std::string_view command = argv[1];
+  std::string directory = "schemas/mysql";
+  int partitions = payments::events::kDefaultPartitions;
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--dir" && i + 1 < argc) {
+      directory = argv[++i];
+    } else if (arg == "--partitions" && i + 1 < argc) {
+      partitions = std::atoi(argv[++i]);
+      if (partitions < 1 || partitions > 1000) return usage();
+    } else {
+      return usage();
+    }
+  }
+
+  auto env = payments::process_environment();
+  auto config = payments::load_config(env, {});
+  if (!config) return fail(config.error());
+  payments::log::set_level(config->log_level);
+
+  if (command == "migrate") return migrate(env, config.value(), directory);
+  if (command == "topics") return topics(config.value(), partitions);
+  return usage();
+}

@@ -1,0 +1,31 @@
+# Shared by the tools/dev scripts: paths, defaults and a port probe. Sourced, not run.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LOCAL="$ROOT/.local"
+mkdir -p "$LOCAL"
+
+: "${KAFKA_BROKERS:=127.0.0.1:9092}"
+: "${MYSQL_HOST:=127.0.0.1}"
+: "${MYSQL_PORT:=3306}"
+: "${MYSQL_DATABASE:=payments}"
+# The services' own least-privilege account; development defaults, override in any real deployment.
+: "${MYSQL_USER:=payments_app}"
+: "${MYSQL_PASSWORD:=payments_app_dev}"
+# An account allowed to create databases and users, used only by set-up and migrations.
+: "${MYSQL_ADMIN_USER:=root}"
+: "${MYSQL_ADMIN_PASSWORD:=}"
+
+log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*"; }
+die() { printf '[%s] error: %s\n' "$(basename "$0" .sh)" "$*" >&2; exit 1; }
+
+# port_open HOST PORT: true when something accepts TCP connections there.
+port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
+
+# wait_port HOST PORT SECONDS WHAT
+wait_port() {
+  local host=$1 port=$2 seconds=$3 what=$4
+  for ((i = 0; i < seconds * 4; i++)); do
+    port_open "$host" "$port" && return 0
+    sleep 0.25
+  done
+  die "$what did not come up on $host:$port within ${seconds}s"
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# A real single-node Apache Kafka broker in KRaft mode, from Maven Central jars, with its data under .local/kafka.
+#   kafka.sh start   use the broker at KAFKA_BROKERS when one answers, else fetch, format and start our own
+#   kafka.sh stop    stop the broker this script started (no other)
+#   kafka.sh fetch   only download the jars
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+KAFKA_DIR="$LOCAL/kafka"
+PID_FILE="$KAFKA_DIR/kafka.pid"
+first_broker=${KAFKA_BROKERS%%,*}
+HOST=${first_broker%:*}
+PORT=${first_broker##*:}
+CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-$((PORT + 1))}
+
+fetch() {
+  if compgen -G "$KAFKA_DIR/libs/kafka_2.13-*.jar" >/dev/null; then return 0; fi
+  log "fetching Apache Kafka jars from Maven Central (first run only)"
+  mvn -q -B -f "$ROOT/deploy/kafka/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$KAFKA_DIR/libs" -DincludeScope=runtime \
+    || die "could not fetch the Kafka jars with Maven (is Maven Central reachable?)"
+}
+
+write_config() {
+  mkdir -p "$KAFKA_DIR/data" "$KAFKA_DIR/logs"
+  cat >"$KAFKA_DIR/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$KAFKA_DIR/data
+num.partitions=12
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=12
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+PROPS
+  cat >"$KAFKA_DIR/log4j.properties" <<PROPS
+log4j.rootLogger=WARN, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$KAFKA_DIR/logs/server.log
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka=INFO
+PROPS
+}
+
+start() {
+  if port_open "$HOST" "$PORT"; then
+    log "using the Kafka broker already answering on $HOST:$PORT"
+    return 0
+  fi
+  command -v java >/dev/null || die "java not found: run 'make deps' first"
+  fetch
+  write_config
+  local cp="$KAFKA_DIR/libs/*"
+  if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
+    java -cp "$cp" kafka.tools.StorageTool format -t "$(java -cp "$cp" kafka.tools.StorageTool random-uuid)" \
+      -c "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/logs/format.log" 2>&1 \
+      || die "formatting Kafka storage failed, see $KAFKA_DIR/logs/format.log"
+  fi
+  log "starting Kafka on $HOST:$PORT (data in .local/kafka/data, log in .local/kafka/logs/server.log)"
+  nohup java -Xms256m -Xmx1g -XX:+UseG1GC -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" \
+    -cp "$cp" kafka.Kafka "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/logs/stdout.log" 2>&1 &
+  echo $! >"$PID_FILE"
+  wait_port "$HOST" "$PORT" 90 "Kafka (see $KAFKA_DIR/logs/server.log)"
+  log "Kafka is up"
+}
+
+stop() {
+  [ -f "$PID_FILE" ] || { log "no broker started by this project"; return 0; }
+  local pid; pid=$(cat "$PID_FILE")
+  if kill -0 "$pid" 2>/dev/null; then
+    log "stopping Kafka (pid $pid)"
+    kill "$pid"
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && { log "Kafka did not stop in 30s, killing it"; kill -9 "$pid"; }
+  fi
+  rm -f "$PID_FILE"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  fetch) fetch ;;
+  *) echo "usage: $0 start|stop|fetch" >&2; exit 2 ;;
+esac

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `make run`: infrastructure, the Stripe simulator when no STRIPE_SECRET_KEY is set, then the API and one
+# worker in the foreground. Ctrl-C (or SIGTERM) stops everything this script started.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+BIN="$ROOT/build"
+
+first_broker=${KAFKA_BROKERS%%,*}
+kafka_was_up=false; port_open "${first_broker%:*}" "${first_broker##*:}" && kafka_was_up=true
+db_was_up=false; port_open "$MYSQL_HOST" "$MYSQL_PORT" && db_was_up=true
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  $kafka_was_up || "$ROOT/tools/dev/kafka.sh" stop
+  $db_was_up || "$ROOT/tools/dev/mariadb.sh" stop
+}
+trap cleanup INT TERM EXIT
+
+"$ROOT/tools/dev/infra.sh" up
+export KAFKA_BROKERS MYSQL_HOST MYSQL_PORT MYSQL_DATABASE MYSQL_USER MYSQL_PASSWORD
+
+if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
+  : "${STRIPE_SIM_PORT:=12111}"
+  cat >&2 <<BANNER
+==========================================================================================
+  STRIPE_SECRET_KEY is not set: starting the Stripe SIMULATOR on 127.0.0.1:$STRIPE_SIM_PORT.
+  No real payment is made. Set STRIPE_SECRET_KEY (and leave STRIPE_API_BASE unset) for Stripe.
+==========================================================================================
+BANNER
+  "$BIN/tools/stripe-sim/stripe-sim" --port "$STRIPE_SIM_PORT" --latency-ms "${STRIPE_SIM_LATENCY_MS:-250}" &
+  pids+=($!)
+  export STRIPE_SECRET_KEY=sk_test_simulator STRIPE_API_BASE="http://127.0.0.1:$STRIPE_SIM_PORT"
+  wait_port 127.0.0.1 "$STRIPE_SIM_PORT" 10 "the Stripe simulator"
+fi
+: "${STRIPE_WEBHOOK_SECRET:=whsec_dev_only}"
+: "${OTP_SECRET:=otp_dev_only_secret}"
+export STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_WEBHOOK_SECRET OTP_SECRET
+
+"$BIN/apps/worker/payments-worker" &
+pids+=($!)
+"$BIN/apps/api/payments-api" &
+pids+=($!)
+log "API on http://127.0.0.1:${API_PORT:-8080}, worker metrics on :${WORKER_METRICS_PORT:-9091}. Ctrl-C stops everything."
+wait -n "${pids[@]}"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make test`: every tier through ctest against real infrastructure. Infrastructure this run started is
+# stopped again at the end; a broker or database that was already running is left as it was.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+first_broker=${KAFKA_BROKERS%%,*}
+kafka_was_up=false; port_open "${first_broker%:*}" "${first_broker##*:}" && kafka_was_up=true
+db_was_up=false; port_open "$MYSQL_HOST" "$MYSQL_PORT" && db_was_up=true
+cleanup() {
+  $kafka_was_up || "$ROOT/tools/dev/kafka.sh" stop
+  $db_was_up || "$ROOT/tools/dev/mariadb.sh" stop
+}
+trap cleanup EXIT
+
+"$ROOT/tools/dev/infra.sh" up
+export KAFKA_BROKERS MYSQL_HOST MYSQL_PORT MYSQL_DATABASE MYSQL_USER MYSQL_PASSWORD MYSQL_ADMIN_USER MYSQL_ADMIN_PASSWORD
+cd "$ROOT/build"
+# Unit tests first: they fail fastest. Then the tiers that need the real stack.
+ctest --output-on-failure --timeout 600 -L unit
+ctest --output-on-failure --timeout 600 -L integration
+ctest --output-on-failure --timeout 900 -L blackbox --no-tests=ignore
