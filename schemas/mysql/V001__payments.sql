@@ -9,7 +9,7 @@ CREATE TABLE IF NOT EXISTS payments (
   payment_method            VARCHAR(255)  NOT NULL,
   customer_id               VARCHAR(255)  NULL,
   description               VARCHAR(1000) NULL,
-  metadata_json             TEXT          NULL,
+  request_json              TEXT          NOT NULL,
   status                    VARCHAR(32)   NOT NULL,
   version                   INT           NOT NULL DEFAULT 0,
   request_hash              CHAR(64)      NOT NULL,

@@ -88,9 +88,9 @@ TEST_CASE("a payment row written through SOCI reads back with its integer amount
   const long long amount = 99'999'999;
   REQUIRE(scratch.db().with_session([&](soci::session& sql) {
     soci::transaction tx(sql);
-    sql << "INSERT INTO payments (id, order_id, amount, currency, payment_method, status, request_hash,"
+    sql << "INSERT INTO payments (id, order_id, amount, currency, payment_method, status, request_hash, request_json,"
            " created_at, updated_at) VALUES ('pay_1', 'order_1', :amount, 'jpy', 'pm_card_visa', 'pending',"
-           " REPEAT('a', 64), NOW(6), NOW(6))",
+           " REPEAT('a', 64), '{}', NOW(6), NOW(6))",
         soci::use(amount);
     tx.commit();
   }));
@@ -108,9 +108,9 @@ TEST_CASE("a payment row written through SOCI reads back with its integer amount
 
   // The primary key refuses a second payment with the same id: one payment id, one row.
   auto duplicate = scratch.db().with_session([&](soci::session& sql) {
-    sql << "INSERT INTO payments (id, order_id, amount, currency, payment_method, status, request_hash,"
+    sql << "INSERT INTO payments (id, order_id, amount, currency, payment_method, status, request_hash, request_json,"
            " created_at, updated_at) VALUES ('pay_1', 'order_2', 100, 'usd', 'pm_card_visa', 'pending',"
-           " REPEAT('b', 64), NOW(6), NOW(6))";
+           " REPEAT('b', 64), '{}', NOW(6), NOW(6))";
   });
   REQUIRE_FALSE(duplicate);
   CHECK(duplicate.error().message.find("Duplicate entry") != std::string::npos);

@@ -44,12 +44,12 @@ int migrate(const payments::EnvLookup& env, const payments::ServiceConfig& confi
 }
 
 int topics(const payments::ServiceConfig& config, int partitions) {
-  std::vector<payments::events::TopicSpec> specs;
-  for (auto name : payments::events::kAllTopics) specs.push_back({std::string(name), partitions});
-  if (auto status = payments::events::ensure_topics(config.kafka.brokers, specs, std::chrono::seconds(15)); !status) {
+  const auto names = payments::events::TopicNames::with_prefix(config.kafka.topic_prefix);
+  if (auto status = payments::events::ensure_topics(config.kafka.brokers, names, partitions, std::chrono::seconds(15));
+      !status) {
     return fail(status.error());
   }
-  std::printf("payments-admin: topics: %zu present on %s\n", specs.size(), config.kafka.brokers.c_str());
+  std::printf("payments-admin: topics: %zu present on %s\n", names.all().size(), config.kafka.brokers.c_str());
   return 0;
 }
 

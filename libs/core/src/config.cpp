@@ -44,6 +44,8 @@ Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<st
   };
 
   text("KAFKA_BROKERS", config.kafka.brokers);
+  text("KAFKA_TOPIC_PREFIX", config.kafka.topic_prefix);
+  text("WORKER_GROUP_ID", config.kafka.consumer_group);
   text("MYSQL_HOST", config.mysql.host);
   text("MYSQL_USER", config.mysql.user);
   secret("MYSQL_PASSWORD", config.mysql.password);

@@ -57,6 +57,13 @@ Status probe(const std::string& brokers, std::chrono::milliseconds timeout) {
   return Ok{};
 }
 
+Status ensure_topics(const std::string& brokers, const TopicNames& names, int partitions,
+                     std::chrono::milliseconds timeout) {
+  std::vector<TopicSpec> specs;
+  for (auto& name : names.all()) specs.push_back({std::move(name), partitions});
+  return ensure_topics(brokers, specs, timeout);
+}
+
 Status ensure_topics(const std::string& brokers, const std::vector<TopicSpec>& topics,
                      std::chrono::milliseconds timeout) {
   auto rk = admin_handle(brokers, timeout);

@@ -10,6 +10,8 @@ namespace {
 // eager strategies. librdkafka 2.0.2 needs this explicitly for a consumer to leave its group cleanly on close.
 class Rebalance final : public RdKafka::RebalanceCb {
  public:
+  std::function<void(const std::string&, std::int32_t)> on_revoked;
+
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode code,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
@@ -22,6 +24,9 @@ class Rebalance final : public RdKafka::RebalanceCb {
         consumer->assign(partitions);
       }
     } else {
+      if (on_revoked) {
+        for (const auto* tp : partitions) on_revoked(tp->topic(), tp->partition());
+      }
       if (cooperative) {
         if (auto error = std::unique_ptr<RdKafka::Error>(consumer->incremental_unassign(partitions))) {
           log::error("kafka incremental unassign failed", {{"error", error->str()}});
@@ -58,12 +63,16 @@ Result<std::unique_ptr<Consumer>> Consumer::create(const ConsumerOptions& option
       {"auto.commit.interval.ms", "1000"},
       {"partition.assignment.strategy", "cooperative-sticky"},
       {"enable.partition.eof", "false"},
+      // A crashed worker's partitions move to the others after this long without heartbeats.
+      {"session.timeout.ms", "10000"},
+      {"heartbeat.interval.ms", "2000"},
   };
   properties.insert(properties.end(), options.extra.begin(), options.extra.end());
   auto conf = detail::make_conf(properties);
   if (!conf) return std::move(conf).error();
   std::string error;
   auto impl = std::make_unique<Impl>();
+  impl->rebalance.on_revoked = options.on_revoked;
   if (conf.value()->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(&impl->rebalance), error) !=
       RdKafka::Conf::CONF_OK) {
     return Error::internal("librdkafka refused rebalance_cb: " + error);
@@ -121,6 +130,18 @@ Status Consumer::commit() {
     return detail::kafka_error("cannot commit offsets", code);
   }
   return Ok{};
+}
+
+void Consumer::pause() {
+  std::vector<RdKafka::TopicPartition*> partitions;
+  if (impl_->consumer->assignment(partitions) == RdKafka::ERR_NO_ERROR) impl_->consumer->pause(partitions);
+  RdKafka::TopicPartition::destroy(partitions);
+}
+
+void Consumer::resume() {
+  std::vector<RdKafka::TopicPartition*> partitions;
+  if (impl_->consumer->assignment(partitions) == RdKafka::ERR_NO_ERROR) impl_->consumer->resume(partitions);
+  RdKafka::TopicPartition::destroy(partitions);
 }
 
 void Consumer::close() {

@@ -27,6 +27,8 @@ class Secret {
 
 struct KafkaSettings {
   std::string brokers = "127.0.0.1:9092";
+  std::string topic_prefix;                      // KAFKA_TOPIC_PREFIX: prepended to every topic name
+  std::string consumer_group = "payments-worker";  // WORKER_GROUP_ID
 };
 
 struct MysqlSettings {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "payments/core/result.hpp"
+#include "payments/events/topics.hpp"
 
 namespace payments::events {
 
@@ -77,6 +78,8 @@ struct ConsumerOptions {
   std::string client_id = "payments";
   std::string auto_offset_reset = "earliest";
   std::vector<std::pair<std::string, std::string>> extra;
+  // Called on the polling thread when partitions are taken away, before the next owner can read them.
+  std::function<void(const std::string& topic, std::int32_t partition)> on_revoked;
 };
 
 class Consumer {
@@ -92,6 +95,10 @@ class Consumer {
   Status store_offset(const std::string& topic, std::int32_t partition, std::int64_t next_offset);
   // Commits stored offsets synchronously.
   Status commit();
+  // Stops (resumes) fetching from every assigned partition; poll() must still be called meanwhile so the
+  // group keeps this member.
+  void pause();
+  void resume();
   // Leaves the group cleanly (commits stored offsets first).
   void close();
 
@@ -110,6 +117,10 @@ struct TopicSpec {
 // Creates the topics that do not exist yet (replication factor 1 on a single broker, else 3 capped by broker
 // count). Topics that exist are left as they are.
 Status ensure_topics(const std::string& brokers, const std::vector<TopicSpec>& topics,
+                     std::chrono::milliseconds timeout);
+
+// The contract's topics under `names`, each with `partitions` partitions when created.
+Status ensure_topics(const std::string& brokers, const TopicNames& names, int partitions,
                      std::chrono::milliseconds timeout);
 
 // Asks the cluster for its metadata: Ok when a broker answered within `timeout`.

@@ -1,26 +1,30 @@
 #pragma once
-// The Kafka topics of the contract (../../CONTRACT in docs/contract.md), and how many partitions the project
-// creates them with when they are missing.
+// The Kafka topics of the contract, and how many partitions the project creates them with when missing.
+// Names may carry a prefix (KAFKA_TOPIC_PREFIX) so several environments can share one cluster; with no
+// prefix they are exactly the contract's.
 
-#include <array>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace payments::events {
-
-namespace topic {
-inline constexpr std::string_view kCommands = "payment-commands";
-inline constexpr std::string_view kCommandsDlq = "payment-commands-dlq";
-inline constexpr std::string_view kSuccess = "payment-success";
-inline constexpr std::string_view kFailed = "payment-failed";
-inline constexpr std::string_view kRefunded = "payment-refunded";
-inline constexpr std::string_view kOtp = "payment-otp";
-}  // namespace topic
 
 // Twelve partitions: enough for a consumer group of several workers to share the load, and the benchmark's
 // baseline (one command at a time per partition) is stated against it.
 inline constexpr int kDefaultPartitions = 12;
 
-inline constexpr std::array<std::string_view, 6> kAllTopics{
-    topic::kCommands, topic::kCommandsDlq, topic::kSuccess, topic::kFailed, topic::kRefunded, topic::kOtp};
+struct TopicNames {
+  std::string commands = "payment-commands";
+  std::string commands_dlq = "payment-commands-dlq";
+  std::string success = "payment-success";
+  std::string failed = "payment-failed";
+  std::string refunded = "payment-refunded";
+  std::string otp = "payment-otp";
+
+  static TopicNames with_prefix(std::string_view prefix);
+  [[nodiscard]] std::vector<std::string> all() const;
+  // Where an event of this type (payment.succeeded, payment.failed, payment.refunded) is published.
+  [[nodiscard]] const std::string& for_event(std::string_view event_type) const;
+};
 
 }  // namespace payments::events

@@ -1,0 +1,134 @@
+// payments-worker: consumes payment-commands, charges through Stripe, persists to MySQL, emits events.
+// Serves /health and /metrics on WORKER_METRICS_PORT. SIGTERM drains in-flight commands before exit.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "payments/core/config.hpp"
+#include "payments/core/log.hpp"
+#include "payments/events/kafka.hpp"
+#include "payments/events/topics.hpp"
+#include "payments/http/server.hpp"
+#include "payments/store/database.hpp"
+#include "payments/stripe/stripe_client.hpp"
+#include "payments/worker/command_processor.hpp"
+#include "payments/worker/outbox_relay.hpp"
+#include "payments/worker/worker.hpp"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+int fail(const payments::Error& error) {
+  std::fprintf(stderr, "payments-worker: %s\n", error.message.c_str());
+  return 1;
+}
+
+// --max-in-flight N (default 512); flags mirror the environment otherwise.
+std::size_t max_in_flight(int argc, char** argv) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string_view(argv[i]) == "--max-in-flight") return static_cast<std::size_t>(std::stoul(argv[i + 1]));
+  }
+  if (const char* env = std::getenv("WORKER_MAX_IN_FLIGHT")) return static_cast<std::size_t>(std::stoul(env));
+  return 512;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace payments;
+  using namespace std::chrono_literals;
+  auto env = process_environment();
+  auto config = load_config(env, {"MYSQL_USER", "STRIPE_SECRET_KEY"});
+  if (!config) return fail(config.error());
+  log::set_level(config->log_level);
+  std::size_t in_flight_bound = 0;
+  try {
+    in_flight_bound = max_in_flight(argc, argv);
+  } catch (const std::exception&) {
+    return fail(Error::validation("--max-in-flight", "--max-in-flight / WORKER_MAX_IN_FLIGHT must be a number"));
+  }
+  if (in_flight_bound == 0 || in_flight_bound > 100'000) {
+    return fail(Error::validation("--max-in-flight", "--max-in-flight must be between 1 and 100000"));
+  }
+
+  if (auto up = events::probe(config->kafka.brokers, 10s); !up) return fail(up.error());
+  const auto topics = events::TopicNames::with_prefix(config->kafka.topic_prefix);
+  if (auto created = events::ensure_topics(config->kafka.brokers, topics, events::kDefaultPartitions, 15s); !created) {
+    return fail(created.error());
+  }
+
+  constexpr std::size_t kDatabaseConnections = 16;
+  auto database = store::Database::connect({.mysql = config->mysql, .pool_size = kDatabaseConnections});
+  if (!database) return fail(database.error());
+  auto producer = events::Producer::create({.brokers = config->kafka.brokers, .client_id = "payments-worker"});
+  if (!producer) return fail(producer.error());
+
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  auto stripe = stripe::StripeClient::create(
+      io, {.api_base = config->stripe.api_base, .secret_key = config->stripe.secret_key});
+  if (!stripe) return fail(stripe.error());
+
+  MetricsRegistry metrics;
+  store::PaymentRepository payments(*database.value());
+  boost::asio::thread_pool blocking(kDatabaseConnections);
+  worker::CommandProcessor processor({payments, *stripe.value(), *producer.value(), blocking, metrics, topics}, {});
+  worker::Worker consumer_loop(io, processor, metrics, {.max_in_flight = in_flight_bound});
+
+  auto consumer = events::Consumer::create({
+      .brokers = config->kafka.brokers,
+      .group_id = config->kafka.consumer_group,
+      .topics = {topics.commands},
+      .client_id = "payments-worker",
+      .on_revoked = [&consumer_loop](const std::string& t, std::int32_t p) { consumer_loop.on_revoked(t, p); },
+  });
+  if (!consumer) return fail(consumer.error());
+
+  http::ServerOptions health_options;
+  health_options.bind_address = env("WORKER_METRICS_BIND_ADDRESS").value_or("0.0.0.0");
+  health_options.port = config->worker_metrics_port;
+  http::Server health(health_options, [&metrics](const http::Request& request) {
+    http::Response response;
+    if (request.path() == "/metrics") {
+      response.body = metrics.render();
+      response.content_type = "text/plain; version=0.0.4";
+    } else if (request.path() == "/health") {
+      response.body = R"({"status":"ok"})";
+    } else {
+      response = http::Response::json_error(404, "not_found", "no such path");
+    }
+    return response;
+  });
+  if (auto started = health.start(); !started) return fail(started.error());
+  std::thread health_thread([&health] { health.run(); });
+  worker::OutboxRelay relay(payments, *producer.value(), blocking, metrics, {});
+  boost::asio::co_spawn(io, relay.run(g_stop), boost::asio::detached);
+  std::thread io_thread([&io] { io.run(); });
+
+  std::signal(SIGTERM, [](int) { g_stop = true; });
+  std::signal(SIGINT, [](int) { g_stop = true; });
+  log::info("payments-worker consuming", {{"topic", topics.commands},
+                                          {"max_in_flight", std::to_string(in_flight_bound)},
+                                          {"stripe", config->stripe.api_base}});
+  consumer_loop.run(*consumer.value(), g_stop);
+
+  log::info("payments-worker stopping");
+  consumer.value()->close();  // commits the stored offsets
+  work.reset();
+  io.stop();
+  io_thread.join();
+  blocking.join();
+  producer.value()->flush(10s);
+  health.stop();
+  health_thread.join();
+  log::info("payments-worker stopped");
+  return 0;
+}

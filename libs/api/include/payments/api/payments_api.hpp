@@ -1,0 +1,49 @@
+#pragma once
+// The REST API as one asynchronous function from a request to a response: routing, validation,
+// idempotency, the first durable record of a payment, and publishing its command. No sockets here.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "payments/core/metrics.hpp"
+#include "payments/core/random.hpp"
+#include "payments/core/result.hpp"
+#include "payments/events/kafka.hpp"
+#include "payments/events/topics.hpp"
+#include "payments/http/message.hpp"
+#include "payments/store/payment_repository.hpp"
+
+namespace payments::api {
+
+struct Dependencies {
+  store::PaymentRepository& payments;
+  events::Producer& producer;
+  boost::asio::thread_pool& blocking;  // where database calls run
+  MetricsRegistry& metrics;
+  RandomSource& random;
+  events::TopicNames topics;
+  // Readiness: each returns Ok when its dependency answers. Called at most once a second.
+  std::function<Status()> kafka_ready;
+  std::function<Status()> database_ready;
+};
+
+class PaymentsApi {
+ public:
+  explicit PaymentsApi(Dependencies dependencies);
+  ~PaymentsApi();
+  PaymentsApi(const PaymentsApi&) = delete;
+  PaymentsApi& operator=(const PaymentsApi&) = delete;
+
+  boost::asio::awaitable<http::Response> handle(http::Request request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace payments::api

@@ -1,0 +1,32 @@
+#include "payments/api/errors.hpp"
+
+#include "payments/json/json.hpp"
+
+namespace payments::api {
+
+int http_status(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::validation_error: return 400;
+    case ErrorCode::raw_card_data: return 422;
+    case ErrorCode::not_found: return 404;
+    case ErrorCode::idempotency_conflict: return 409;
+    case ErrorCode::invalid_state: return 409;
+    case ErrorCode::unavailable: return 503;
+    case ErrorCode::internal: return 500;
+  }
+  return 500;
+}
+
+http::Response error_response(const Error& error) {
+  json::Builder b;
+  b.begin_object().key("error").begin_object().field("code", to_string(error.code)).field("message", error.message);
+  if (!error.field.empty()) b.field("field", error.field);
+  b.end_object().end_object();
+  http::Response response;
+  response.status = http_status(error.code);
+  response.body = b.str();
+  if (error.code == ErrorCode::unavailable) response.with_header("Retry-After", "1");
+  return response;
+}
+
+}  // namespace payments::api

@@ -1,0 +1,48 @@
+#pragma once
+// The messages on payment-commands: an envelope (command_id, type, payment_id, issued_at, data) and the
+// data of each type. Written by the API and by order services directly; both go through these functions.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "payments/core/payment_request.hpp"
+#include "payments/core/result.hpp"
+
+namespace payments::events {
+
+enum class CommandType { payment_create, payment_otp_send, payment_otp_verify, refund_create };
+
+std::string_view to_string(CommandType type) noexcept;
+std::optional<CommandType> parse_command_type(std::string_view text) noexcept;
+
+struct CommandEnvelope {
+  std::string command_id;
+  CommandType type = CommandType::payment_create;
+  std::string payment_id;
+  std::string issued_at;  // RFC 3339, as the producer wrote it
+  std::string data_json;  // the `data` object, serialized
+};
+
+// Largest command accepted from Kafka; bigger ones go to the DLQ unread.
+inline constexpr std::size_t kMaxCommandBytes = 64 * 1024;
+
+// Reads the envelope. An error here means the command cannot be understood at all (not JSON, unknown type,
+// no usable payment_id or command_id): it belongs in the DLQ, with the error's message as the reason.
+Result<CommandEnvelope> parse_command_envelope(std::string_view json);
+
+// Reads and validates payment.create data (also the REST body of POST /api/v1/payments).
+// A card number anywhere gives ErrorCode::raw_card_data, whose message never repeats it.
+Result<PaymentRequest> parse_payment_request(std::string_view json);
+
+// The canonical JSON of a validated request: fixed key order, metadata sorted. Used as payment.create data
+// and, hashed, as the request's fingerprint for idempotency.
+std::string payment_request_json(const PaymentRequest& request);
+std::string request_fingerprint(const PaymentRequest& request);
+
+std::string serialize_command(const CommandEnvelope& command);
+
+// Now, as RFC 3339 UTC with milliseconds.
+std::string rfc3339_now();
+
+}  // namespace payments::events

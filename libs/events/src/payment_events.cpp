@@ -1,0 +1,40 @@
+#include "payments/events/payment_events.hpp"
+
+#include "payments/crypto/crypto.hpp"
+#include "payments/json/json.hpp"
+
+namespace payments::events {
+
+std::string serialize(const PaymentEvent& event) {
+  json::Builder b;
+  b.begin_object()
+      .field("event_id", event.event_id)
+      .field("type", event.type)
+      .field("payment_id", event.payment_id)
+      .field("order_id", event.order_id)
+      .field("amount", event.amount)
+      .field("currency", event.currency)
+      .field("status", event.status)
+      .field("stripe_payment_intent_id", event.stripe_payment_intent_id)
+      .field("occurred_at", event.occurred_at);
+  if (event.failure) {
+    b.key("failure").begin_object().field("code", event.failure->code);
+    if (!event.failure->decline_code.empty()) b.field("decline_code", event.failure->decline_code);
+    b.field("message", event.failure->message).end_object();
+  }
+  b.optional_field("refund_id", event.refund_id);
+  if (event.refund_amount) b.field("refund_amount", *event.refund_amount);
+  if (event.amount_refunded) b.field("amount_refunded", *event.amount_refunded);
+  b.end_object();
+  return b.str();
+}
+
+std::string event_id_for(std::string_view payment_id, std::string_view what) {
+  std::string name = "payments/event/";
+  name += payment_id;
+  name += '/';
+  name += what;
+  return crypto::stable_uuid(name);
+}
+
+}  // namespace payments::events

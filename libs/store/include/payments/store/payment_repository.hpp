@@ -1,0 +1,116 @@
+#pragma once
+// Payments in MySQL. Every status write is a compare-and-set on (id, version) inside one transaction with
+// whatever must change with it (the outbox event it owes, the command it completes), so a crash leaves
+// either all of it or none of it, and a stale writer changes nothing.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "payments/core/payment.hpp"
+#include "payments/core/result.hpp"
+#include "payments/store/database.hpp"
+
+namespace payments::store {
+
+struct PaymentRecord {
+  std::string id;
+  std::string order_id;
+  std::int64_t amount = 0;
+  std::string currency;
+  std::string payment_method;
+  std::optional<std::string> customer_id;
+  std::optional<std::string> description;
+  std::string request_json;  // the canonical payment.create data
+  PaymentStatus status = PaymentStatus::pending;
+  int version = 0;
+  std::string request_hash;
+  std::string stripe_payment_intent_id;
+  std::string stripe_idempotency_key;
+  std::string failure_code;
+  std::string failure_decline_code;
+  std::string failure_message;
+  std::string next_action_url;
+  std::int64_t amount_refunded = 0;
+  std::string created_at;  // RFC 3339 UTC
+  std::string updated_at;
+};
+
+struct IdempotencyRecord {
+  std::string scope;  // which endpoint the key belongs to, e.g. "payments.create"
+  std::string key;
+  std::string request_hash;
+  std::string resource_id;
+  int response_status = 0;
+  std::string response_body;
+};
+
+struct OutboxEvent {
+  std::string event_id;
+  std::string payment_id;
+  std::string topic;
+  std::string payload;
+};
+
+// A status change: from the version read, to a new status, with the fields that change alongside.
+struct Transition {
+  std::string payment_id;
+  int expected_version = 0;
+  PaymentStatus to = PaymentStatus::pending;
+  std::optional<std::string> stripe_payment_intent_id;
+  std::optional<std::string> stripe_idempotency_key;
+  std::optional<std::string> failure_code;
+  std::optional<std::string> failure_decline_code;
+  std::optional<std::string> failure_message;
+  std::optional<std::string> next_action_url;
+  std::optional<OutboxEvent> event;
+};
+
+struct ProcessedCommand {
+  std::string command_id;
+  std::string payment_id;
+  std::string type;
+  std::string outcome;
+};
+
+class PaymentRepository {
+ public:
+  explicit PaymentRepository(Database& database) : database_(database) {}
+
+  enum class CreateOutcome { created, replayed, conflict, exists };
+  struct CreateResult {
+    CreateOutcome outcome = CreateOutcome::created;
+    std::optional<IdempotencyRecord> previous;  // for replayed and conflict
+  };
+
+  // Inserts the payment, and the idempotency record when given, in one transaction. When the key exists:
+  // `replayed` (same request hash) or `conflict`, and nothing is written. When the payment id exists:
+  // `exists`, and nothing is written.
+  Result<CreateResult> create(const PaymentRecord& payment, const std::optional<IdempotencyRecord>& key);
+
+  Result<std::optional<PaymentRecord>> find(const std::string& payment_id);
+
+  // Applies the transition if the payment is still at `expected_version` and the move is allowed. Returns
+  // false (and writes nothing) when another writer got there first. Also records `command` as processed.
+  Result<bool> apply(const Transition& transition, const std::optional<ProcessedCommand>& command = std::nullopt);
+
+  // Whether a command id was already applied.
+  Result<bool> is_processed(const std::string& command_id);
+  Status record_processed(const ProcessedCommand& command);
+
+  // The API's undo when a command it recorded never reached Kafka: the payment is canceled (it can never
+  // be charged) and the idempotency key freed, so the caller's retry starts cleanly.
+  Status withdraw(const std::string& payment_id, const std::optional<IdempotencyRecord>& key);
+
+  Result<std::vector<OutboxEvent>> unpublished_events(const std::string& payment_id);
+  // Events of any payment still unpublished `min_age` after they were written: what a crashed worker owed.
+  Result<std::vector<OutboxEvent>> stale_unpublished_events(std::chrono::seconds min_age, int limit);
+  Status mark_published(const std::string& event_id);
+
+ private:
+  Database& database_;
+};
+
+}  // namespace payments::store

@@ -1,0 +1,240 @@
+#include "payments/store/payment_repository.hpp"
+
+#include <soci/soci.h>
+
+namespace payments::store {
+namespace {
+
+constexpr const char* kPaymentColumns =
+    "id, order_id, amount, currency, payment_method, customer_id, description, request_json, status, version,"
+    " request_hash, stripe_payment_intent_id, stripe_idempotency_key, failure_code, failure_decline_code,"
+    " failure_message, next_action_url, amount_refunded,"
+    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.%fZ'), DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ')";
+
+std::string text_or_empty(const soci::row& row, std::size_t i) {
+  return row.get_indicator(i) == soci::i_null ? std::string{} : row.get<std::string>(i);
+}
+
+std::optional<std::string> optional_text(const soci::row& row, std::size_t i) {
+  if (row.get_indicator(i) == soci::i_null) return std::nullopt;
+  return row.get<std::string>(i);
+}
+
+PaymentRecord to_record(const soci::row& row) {
+  PaymentRecord p;
+  p.id = row.get<std::string>(0);
+  p.order_id = row.get<std::string>(1);
+  p.amount = row.get<long long>(2);
+  p.currency = row.get<std::string>(3);
+  p.payment_method = row.get<std::string>(4);
+  p.customer_id = optional_text(row, 5);
+  p.description = optional_text(row, 6);
+  p.request_json = text_or_empty(row, 7);
+  p.status = parse_payment_status(row.get<std::string>(8)).value_or(PaymentStatus::pending);
+  p.version = row.get<int>(9);
+  p.request_hash = row.get<std::string>(10);
+  p.stripe_payment_intent_id = text_or_empty(row, 11);
+  p.stripe_idempotency_key = text_or_empty(row, 12);
+  p.failure_code = text_or_empty(row, 13);
+  p.failure_decline_code = text_or_empty(row, 14);
+  p.failure_message = text_or_empty(row, 15);
+  p.next_action_url = text_or_empty(row, 16);
+  p.amount_refunded = row.get<long long>(17);
+  p.created_at = row.get<std::string>(18);
+  p.updated_at = row.get<std::string>(19);
+  // DATE_FORMAT's %f gives microseconds; keep milliseconds like every other timestamp the service writes.
+  for (auto* ts : {&p.created_at, &p.updated_at}) {
+    if (ts->size() == 27) *ts = ts->substr(0, 23) + "Z";
+  }
+  return p;
+}
+
+std::optional<PaymentRecord> select_payment(soci::session& sql, const std::string& id, bool for_update) {
+  soci::rowset<soci::row> rows = (sql.prepare << "SELECT " << kPaymentColumns << " FROM payments WHERE id = :id"
+                                              << (for_update ? " FOR UPDATE" : ""),
+                                  soci::use(id));
+  for (const auto& row : rows) return to_record(row);
+  return std::nullopt;
+}
+
+std::optional<IdempotencyRecord> select_key(soci::session& sql, const std::string& scope, const std::string& key) {
+  IdempotencyRecord r;
+  soci::indicator found = soci::i_null;
+  sql << "SELECT request_hash, resource_id, response_status, response_body FROM idempotency_keys"
+         " WHERE scope = :scope AND idempotency_key = :k FOR UPDATE",
+      soci::use(scope), soci::use(key), soci::into(r.request_hash, found), soci::into(r.resource_id),
+      soci::into(r.response_status), soci::into(r.response_body);
+  if (!sql.got_data() || found == soci::i_null) return std::nullopt;
+  r.scope = scope;
+  r.key = key;
+  return r;
+}
+
+void insert_processed(soci::session& sql, const ProcessedCommand& c) {
+  sql << "INSERT IGNORE INTO processed_commands (command_id, payment_id, command_type, outcome, processed_at)"
+         " VALUES (:c, :p, :t, :o, UTC_TIMESTAMP(6))",
+      soci::use(c.command_id), soci::use(c.payment_id), soci::use(c.type), soci::use(c.outcome);
+}
+
+void insert_event(soci::session& sql, const OutboxEvent& e) {
+  sql << "INSERT IGNORE INTO outbox_events (event_id, payment_id, topic, payload, created_at)"
+         " VALUES (:e, :p, :t, :body, UTC_TIMESTAMP(6))",
+      soci::use(e.event_id), soci::use(e.payment_id), soci::use(e.topic), soci::use(e.payload);
+}
+
+}  // namespace
+
+Result<PaymentRepository::CreateResult> PaymentRepository::create(const PaymentRecord& p,
+                                                                  const std::optional<IdempotencyRecord>& key) {
+  CreateResult result;
+  auto status = database_.with_session([&](soci::session& sql) {
+    soci::transaction tx(sql);
+    if (key) {
+      if (auto previous = select_key(sql, key->scope, key->key)) {
+        result.outcome = previous->request_hash == key->request_hash ? CreateOutcome::replayed : CreateOutcome::conflict;
+        result.previous = std::move(previous);
+        return;  // the transaction rolls back; nothing was written
+      }
+    }
+    if (select_payment(sql, p.id, true)) {
+      result.outcome = CreateOutcome::exists;
+      return;
+    }
+    const std::string status_text(to_string(p.status));
+    std::string customer = p.customer_id.value_or("");
+    std::string description = p.description.value_or("");
+    soci::indicator customer_ind = p.customer_id ? soci::i_ok : soci::i_null;
+    soci::indicator description_ind = p.description ? soci::i_ok : soci::i_null;
+    const long long amount = p.amount;
+    sql << "INSERT INTO payments (id, order_id, amount, currency, payment_method, customer_id, description,"
+           " request_json, status, version, request_hash, created_at, updated_at) VALUES (:id, :order_id, :amount,"
+           " :currency, :pm, :customer, :description, :request_json, :status, 0, :hash, UTC_TIMESTAMP(6),"
+           " UTC_TIMESTAMP(6))",
+        soci::use(p.id), soci::use(p.order_id), soci::use(amount), soci::use(p.currency), soci::use(p.payment_method),
+        soci::use(customer, customer_ind), soci::use(description, description_ind), soci::use(p.request_json),
+        soci::use(status_text), soci::use(p.request_hash);
+    if (key) {
+      sql << "INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, resource_id, response_status,"
+             " response_body, created_at) VALUES (:s, :k, :h, :r, :st, :b, UTC_TIMESTAMP(6))",
+          soci::use(key->scope), soci::use(key->key), soci::use(key->request_hash), soci::use(key->resource_id),
+          soci::use(key->response_status), soci::use(key->response_body);
+    }
+    tx.commit();
+    result.outcome = CreateOutcome::created;
+  });
+  if (!status) {
+    // Two requests with the same new key raced: the loser reads the winner's record.
+    if (key && status.error().message.find("Duplicate entry") != std::string::npos) return create(p, key);
+    return std::move(status).error();
+  }
+  return result;
+}
+
+Result<std::optional<PaymentRecord>> PaymentRepository::find(const std::string& payment_id) {
+  std::optional<PaymentRecord> out;
+  auto status = database_.with_session([&](soci::session& sql) { out = select_payment(sql, payment_id, false); });
+  if (!status) return std::move(status).error();
+  return out;
+}
+
+Result<bool> PaymentRepository::apply(const Transition& t, const std::optional<ProcessedCommand>& command) {
+  bool applied = false;
+  auto status = database_.with_session([&](soci::session& sql) {
+    soci::transaction tx(sql);
+    auto current = select_payment(sql, t.payment_id, true);
+    if (!current || current->version != t.expected_version || !can_transition(current->status, t.to)) return;
+    const std::string to(to_string(t.to));
+    const int next_version = t.expected_version + 1;
+    auto pick = [](const std::optional<std::string>& change, const std::string& now) { return change.value_or(now); };
+    const std::string intent = pick(t.stripe_payment_intent_id, current->stripe_payment_intent_id);
+    const std::string idem = pick(t.stripe_idempotency_key, current->stripe_idempotency_key);
+    const std::string code = pick(t.failure_code, current->failure_code);
+    const std::string decline = pick(t.failure_decline_code, current->failure_decline_code);
+    const std::string message = pick(t.failure_message, current->failure_message);
+    const std::string action = pick(t.next_action_url, current->next_action_url);
+    sql << "UPDATE payments SET status = :s, version = :nv, stripe_payment_intent_id = NULLIF(:pi, ''),"
+           " stripe_idempotency_key = NULLIF(:ik, ''), failure_code = NULLIF(:fc, ''),"
+           " failure_decline_code = NULLIF(:fd, ''), failure_message = NULLIF(:fm, ''),"
+           " next_action_url = NULLIF(:na, ''), updated_at = UTC_TIMESTAMP(6) WHERE id = :id AND version = :v",
+        soci::use(to), soci::use(next_version), soci::use(intent), soci::use(idem), soci::use(code),
+        soci::use(decline), soci::use(message), soci::use(action), soci::use(t.payment_id),
+        soci::use(t.expected_version);
+    if (t.event) insert_event(sql, *t.event);
+    if (command) insert_processed(sql, *command);
+    tx.commit();
+    applied = true;
+  });
+  if (!status) return std::move(status).error();
+  return applied;
+}
+
+Result<bool> PaymentRepository::is_processed(const std::string& command_id) {
+  int count = 0;
+  auto status = database_.with_session([&](soci::session& sql) {
+    sql << "SELECT COUNT(*) FROM processed_commands WHERE command_id = :c", soci::use(command_id), soci::into(count);
+  });
+  if (!status) return std::move(status).error();
+  return count > 0;
+}
+
+Status PaymentRepository::record_processed(const ProcessedCommand& command) {
+  return database_.with_session([&](soci::session& sql) { insert_processed(sql, command); });
+}
+
+Status PaymentRepository::withdraw(const std::string& payment_id, const std::optional<IdempotencyRecord>& key) {
+  return database_.with_session([&](soci::session& sql) {
+    soci::transaction tx(sql);
+    sql << "UPDATE payments SET status = 'canceled', version = version + 1, failure_code = 'not_accepted',"
+           " failure_message = 'the command could not be queued; nothing was charged', updated_at = UTC_TIMESTAMP(6)"
+           " WHERE id = :id AND status = 'pending'",
+        soci::use(payment_id);
+    if (key) {
+      sql << "DELETE FROM idempotency_keys WHERE scope = :s AND idempotency_key = :k", soci::use(key->scope),
+          soci::use(key->key);
+    }
+    tx.commit();
+  });
+}
+
+Result<std::vector<OutboxEvent>> PaymentRepository::unpublished_events(const std::string& payment_id) {
+  std::vector<OutboxEvent> out;
+  auto status = database_.with_session([&](soci::session& sql) {
+    soci::rowset<soci::row> rows =
+        (sql.prepare << "SELECT event_id, payment_id, topic, payload FROM outbox_events"
+                        " WHERE payment_id = :p AND published_at IS NULL ORDER BY created_at",
+         soci::use(payment_id));
+    for (const auto& row : rows) {
+      out.push_back({row.get<std::string>(0), row.get<std::string>(1), row.get<std::string>(2),
+                     row.get<std::string>(3)});
+    }
+  });
+  if (!status) return std::move(status).error();
+  return out;
+}
+
+Result<std::vector<OutboxEvent>> PaymentRepository::stale_unpublished_events(std::chrono::seconds min_age,
+                                                                             int limit) {
+  std::vector<OutboxEvent> out;
+  const int age = static_cast<int>(min_age.count());
+  auto status = database_.with_session([&](soci::session& sql) {
+    soci::rowset<soci::row> rows =
+        (sql.prepare << "SELECT event_id, payment_id, topic, payload FROM outbox_events WHERE published_at IS NULL"
+                        " AND created_at < UTC_TIMESTAMP(6) - INTERVAL :age SECOND ORDER BY created_at LIMIT :lim",
+         soci::use(age), soci::use(limit));
+    for (const auto& row : rows) {
+      out.push_back({row.get<std::string>(0), row.get<std::string>(1), row.get<std::string>(2),
+                     row.get<std::string>(3)});
+    }
+  });
+  if (!status) return std::move(status).error();
+  return out;
+}
+
+Status PaymentRepository::mark_published(const std::string& event_id) {
+  return database_.with_session([&](soci::session& sql) {
+    sql << "UPDATE outbox_events SET published_at = UTC_TIMESTAMP(6) WHERE event_id = :e AND published_at IS NULL",
+        soci::use(event_id);
+  });
+}
+
+}  // namespace payments::store

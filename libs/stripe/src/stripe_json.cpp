@@ -1,0 +1,155 @@
+#include "payments/stripe/stripe_json.hpp"
+
+#include <memory>
+#include <string>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+namespace payments::stripe {
+namespace {
+
+// Iterative parsing: deep nesting in a hostile body cannot overflow the stack.
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag;
+
+StripeError invalid_response(std::string message) {
+  StripeError error;
+  error.type = "invalid_response";
+  error.message = std::move(message);
+  error.kind = StripeFailureKind::transient;
+  error.retryable = true;
+  return error;
+}
+
+bool parse_document(rapidjson::Document& doc, std::string_view body) {
+  doc.Parse<kParseFlags>(body.data(), body.size());
+  return !doc.HasParseError() && doc.IsObject();
+}
+
+const rapidjson::Value* member(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return nullptr;
+  const auto it = object.FindMember(name);
+  if (it == object.MemberEnd() || it->value.IsNull()) return nullptr;
+  return &it->value;
+}
+
+std::string string_member(const rapidjson::Value& object, const char* name) {
+  const auto* v = member(object, name);
+  if (v == nullptr || !v->IsString()) return {};
+  return {v->GetString(), v->GetStringLength()};
+}
+
+// A field that is an id, or the expanded object carrying that id.
+std::string id_member(const rapidjson::Value& object, const char* name) {
+  const auto* v = member(object, name);
+  if (v == nullptr) return {};
+  if (v->IsString()) return {v->GetString(), v->GetStringLength()};
+  if (v->IsObject()) return string_member(*v, "id");
+  return {};
+}
+
+bool int_member(const rapidjson::Value& object, const char* name, std::int64_t& out) {
+  const auto* v = member(object, name);
+  if (v == nullptr || !v->IsInt64()) return false;
+  out = v->GetInt64();
+  return true;
+}
+
+// The fields of an error object, without classification (no HTTP status is known inside an intent).
+StripeError error_fields(const rapidjson::Value& error) {
+  StripeError out;
+  out.type = string_member(error, "type");
+  out.code = string_member(error, "code");
+  out.decline_code = string_member(error, "decline_code");
+  out.message = string_member(error, "message");
+  out.param = string_member(error, "param");
+  return out;
+}
+
+StripeResult<PaymentIntent> intent_from(const rapidjson::Value& v) {
+  PaymentIntent intent;
+  intent.id = string_member(v, "id");
+  intent.status = string_member(v, "status");
+  intent.currency = string_member(v, "currency");
+  if (intent.id.empty() || intent.status.empty() || !int_member(v, "amount", intent.amount)) {
+    return invalid_response("payment intent without id, status or amount");
+  }
+  if (const auto* next = member(v, "next_action")) {
+    if (const auto* redirect = member(*next, "redirect_to_url")) {
+      auto url = string_member(*redirect, "url");
+      if (!url.empty()) intent.redirect_url = std::move(url);
+    }
+  }
+  if (const auto* last = member(v, "last_payment_error"); last != nullptr && last->IsObject()) {
+    StripeError error = error_fields(*last);
+    error.http_status = 402;  // what Stripe answered to the failed confirmation
+    classify(error);
+    intent.last_payment_error = std::move(error);
+  }
+  intent.latest_charge = id_member(v, "latest_charge");
+  return intent;
+}
+
+StripeResult<Refund> refund_from(const rapidjson::Value& v) {
+  Refund refund;
+  refund.id = string_member(v, "id");
+  refund.status = string_member(v, "status");
+  refund.currency = string_member(v, "currency");
+  if (refund.id.empty() || refund.status.empty() || !int_member(v, "amount", refund.amount)) {
+    return invalid_response("refund without id, status or amount");
+  }
+  refund.payment_intent = id_member(v, "payment_intent");
+  refund.failure_reason = string_member(v, "failure_reason");
+  return refund;
+}
+
+}  // namespace
+
+StripeResult<PaymentIntent> parse_payment_intent(std::string_view body) {
+  rapidjson::Document doc;
+  if (!parse_document(doc, body)) return invalid_response("payment intent response is not a JSON object");
+  return intent_from(doc);
+}
+
+StripeResult<Refund> parse_refund(std::string_view body) {
+  rapidjson::Document doc;
+  if (!parse_document(doc, body)) return invalid_response("refund response is not a JSON object");
+  return refund_from(doc);
+}
+
+StripeResult<std::vector<PaymentIntent>> parse_payment_intent_search(std::string_view body) {
+  rapidjson::Document doc;
+  if (!parse_document(doc, body)) return invalid_response("search response is not a JSON object");
+  const auto* data = member(doc, "data");
+  if (data == nullptr || !data->IsArray()) return invalid_response("search response without a data array");
+  std::vector<PaymentIntent> intents;
+  intents.reserve(data->Size());
+  for (const auto& item : data->GetArray()) {
+    auto intent = intent_from(item);
+    if (!intent) return std::move(intent).error();
+    intents.push_back(std::move(intent).value());
+  }
+  return intents;
+}
+
+StripeError parse_error_response(int http_status, std::string_view body) {
+  rapidjson::Document doc;
+  StripeError out;
+  const rapidjson::Value* error = parse_document(doc, body) ? member(doc, "error") : nullptr;
+  if (error != nullptr && error->IsObject()) {
+    out = error_fields(*error);
+    if (const auto* pi = member(*error, "payment_intent"); pi != nullptr && pi->IsObject()) {
+      if (auto intent = intent_from(*pi)) {
+        out.payment_intent = std::make_shared<const PaymentIntent>(std::move(intent).value());
+      }
+    }
+  } else {
+    out.type = http_status >= 500 ? "api_error" : "invalid_response";
+    out.message = "Stripe answered HTTP " + std::to_string(http_status) + " without an error object";
+  }
+  out.http_status = http_status;
+  classify(out);
+  return out;
+}
+
+}  // namespace payments::stripe

@@ -1,0 +1,63 @@
+#pragma once
+// Applies one command to its payment, idempotently: the same command twice, a crash at any point and a
+// redelivery all end in the same state, with at most one Stripe charge (the idempotency key is derived from
+// the payment and recorded before the call) and every owed event published (through the outbox).
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <chrono>
+#include <string>
+
+#include "payments/core/metrics.hpp"
+#include "payments/core/stripe_gateway.hpp"
+#include "payments/events/commands.hpp"
+#include "payments/events/kafka.hpp"
+#include "payments/events/topics.hpp"
+#include "payments/store/payment_repository.hpp"
+
+namespace payments::worker {
+
+struct ProcessorOptions {
+  // How long a payment keeps retrying Stripe after transient failures before it is left `processing` for
+  // reconciliation.
+  std::chrono::milliseconds retry_deadline{60'000};
+  std::chrono::milliseconds retry_initial_delay{500};
+  std::chrono::milliseconds retry_max_delay{10'000};
+};
+
+struct ProcessorDependencies {
+  store::PaymentRepository& payments;
+  StripeGateway& stripe;
+  events::Producer& producer;
+  boost::asio::thread_pool& blocking;
+  MetricsRegistry& metrics;
+  events::TopicNames topics;
+};
+
+class CommandProcessor {
+ public:
+  CommandProcessor(ProcessorDependencies dependencies, ProcessorOptions options);
+
+  // Never throws. Returns false when the command could not be finished because a dependency (MySQL, Kafka)
+  // is unavailable: the caller must not commit past it and should retry it.
+  boost::asio::awaitable<bool> process(events::CommandEnvelope command);
+
+  // Sends a command that cannot be understood to payment-commands-dlq, unchanged, with the reason in headers.
+  boost::asio::awaitable<bool> dead_letter(events::IncomingMessage message, std::string reason);
+
+ private:
+  struct Context;
+  boost::asio::awaitable<bool> create_payment(const events::CommandEnvelope& command);
+  boost::asio::awaitable<bool> drive(const std::string& payment_id);
+  boost::asio::awaitable<bool> charge(const store::PaymentRecord& payment);
+  boost::asio::awaitable<bool> reject(const events::CommandEnvelope& command, const Error& error);
+  boost::asio::awaitable<bool> flush_outbox(const std::string& payment_id);
+  boost::asio::awaitable<Status> publish(events::OutgoingMessage message);
+  boost::asio::awaitable<bool> finish(const events::CommandEnvelope& command, std::string outcome);
+
+  ProcessorDependencies deps_;
+  ProcessorOptions options_;
+};
+
+}  // namespace payments::worker

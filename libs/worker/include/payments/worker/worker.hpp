@@ -1,0 +1,44 @@
+#pragma once
+// The worker's consumer loop: reads payment-commands, runs up to `max_in_flight` commands at once (those of
+// one payment strictly one after another, in offset order), stores for each partition only the offset below
+// which every command is done, pauses fetching while at the in-flight bound, and drains on stop.
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "payments/core/metrics.hpp"
+#include "payments/events/kafka.hpp"
+#include "payments/worker/command_processor.hpp"
+
+namespace payments::worker {
+
+struct WorkerOptions {
+  std::size_t max_in_flight = 512;
+  std::chrono::milliseconds drain_timeout{30'000};
+  std::chrono::milliseconds poll_interval{100};
+};
+
+class Worker {
+ public:
+  // `io` runs the command coroutines; run it on its own thread(s).
+  Worker(boost::asio::io_context& io, CommandProcessor& processor, MetricsRegistry& metrics, WorkerOptions options);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // The partition-revoked hook to pass in ConsumerOptions::on_revoked.
+  void on_revoked(const std::string& topic, std::int32_t partition);
+
+  // Polls on the calling thread until `stop` is set, then drains in-flight work (up to drain_timeout),
+  // leaving stored offsets for the consumer's close() to commit.
+  void run(events::Consumer& consumer, const std::atomic<bool>& stop);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace payments::worker

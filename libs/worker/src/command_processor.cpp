@@ -1,0 +1,323 @@
+#include "payments/worker/command_processor.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <algorithm>
+#include <random>
+
+#include "payments/core/charge_outcome.hpp"
+#include "payments/core/log.hpp"
+#include "payments/events/payment_events.hpp"
+#include "payments/events/topics.hpp"
+#include "payments/json/json.hpp"
+#include "payments/runtime/awaitable.hpp"
+
+namespace payments::worker {
+namespace {
+
+using boost::asio::awaitable;
+
+constexpr int kMaxSteps = 8;  // status moves one command may drive; a guard against a loop, never reached
+
+std::string charge_idempotency_key(const std::string& payment_id) { return "payments:" + payment_id + ":charge"; }
+
+awaitable<void> sleep_for(std::chrono::milliseconds delay) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, delay);
+  co_await timer.async_wait(boost::asio::use_awaitable);
+}
+
+store::PaymentRecord record_from(const std::string& payment_id, const PaymentRequest& request) {
+  store::PaymentRecord r;
+  r.id = payment_id;
+  r.order_id = request.order_id;
+  r.amount = request.amount.minor();
+  r.currency = std::string(request.amount.currency().code());
+  r.payment_method = request.payment_method;
+  r.customer_id = request.customer_id;
+  r.description = request.description;
+  r.request_json = events::payment_request_json(request);
+  r.request_hash = events::request_fingerprint(request);
+  return r;
+}
+
+// The event a payment owes when it reaches `status`, if any.
+std::optional<store::OutboxEvent> event_for(const events::TopicNames& topics, const store::PaymentRecord& p,
+                                            PaymentStatus status, const ChargeOutcome& outcome) {
+  events::PaymentEvent e;
+  switch (status) {
+    case PaymentStatus::succeeded: e.type = events::event_type::kSucceeded; break;
+    case PaymentStatus::failed:
+    case PaymentStatus::canceled: e.type = events::event_type::kFailed; break;
+    default: return std::nullopt;
+  }
+  e.event_id = events::event_id_for(p.id, to_string(status));
+  e.payment_id = p.id;
+  e.order_id = p.order_id;
+  e.amount = p.amount;
+  e.currency = p.currency;
+  e.status = std::string(to_string(status));
+  e.stripe_payment_intent_id = outcome.payment_intent_id.empty() ? p.stripe_payment_intent_id
+                                                                 : outcome.payment_intent_id;
+  e.occurred_at = events::rfc3339_now();
+  if (status != PaymentStatus::succeeded) {
+    e.failure = events::Failure{outcome.failure_code.empty() ? "canceled" : outcome.failure_code,
+                                outcome.failure_decline_code, outcome.failure_message};
+  }
+  return store::OutboxEvent{e.event_id, p.id, topics.for_event(e.type), events::serialize(e)};
+}
+
+}  // namespace
+
+CommandProcessor::CommandProcessor(ProcessorDependencies dependencies, ProcessorOptions options)
+    : deps_(dependencies), options_(options) {}
+
+awaitable<Status> CommandProcessor::publish(events::OutgoingMessage message) {
+  auto start = [this, &message](std::function<void(Status)> done) {
+    deps_.producer.produce(std::move(message), std::move(done));
+  };
+  Status delivered = co_await runtime::await_callback<Status>(std::move(start));
+  co_return delivered;
+}
+
+awaitable<bool> CommandProcessor::process(events::CommandEnvelope command) {
+  try {
+    auto processed = co_await runtime::run_blocking(deps_.blocking,
+                                                    [&] { return deps_.payments.is_processed(command.command_id); });
+    if (!processed) {
+      log::warn("cannot check command", {{"command_id", command.command_id}, {"error", processed.error().message}});
+      co_return false;
+    }
+    if (processed.value()) {
+      deps_.metrics.counter("payments_worker_commands_total", "Commands by type and outcome",
+                            "type=\"" + std::string(to_string(command.type)) + "\",outcome=\"duplicate\"")
+          .add();
+      co_return true;
+    }
+    switch (command.type) {
+      case events::CommandType::payment_create: co_return co_await create_payment(command);
+      default: {
+        // Known to the contract, not handled by this version: park it where an operator sees it.
+        events::IncomingMessage original;
+        original.topic = deps_.topics.commands;
+        original.key = command.payment_id;
+        original.value = events::serialize_command(command);
+        co_return co_await dead_letter(std::move(original),
+                                       "command type " + std::string(to_string(command.type)) +
+                                           " is not handled by this worker version");
+      }
+    }
+  } catch (const std::exception& e) {
+    log::error("command processing failed", {{"command_id", command.command_id}, {"error", e.what()}});
+    co_return false;
+  }
+}
+
+awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& command) {
+  auto request = events::parse_payment_request(command.data_json);
+  auto existing = co_await runtime::run_blocking(deps_.blocking,
+                                                 [&] { return deps_.payments.find(command.payment_id); });
+  if (!existing) co_return false;
+
+  if (!request) {
+    if (existing.value()) {
+      // The payment is fine; this command is not. Do not fail a good payment over a bad duplicate.
+      events::IncomingMessage original{deps_.topics.commands, 0, 0, command.payment_id,
+                                       events::serialize_command(command), {}};
+      if (request.error().code == ErrorCode::raw_card_data) co_return co_await finish(command, "rejected");
+      if (!co_await dead_letter(std::move(original), "invalid payment.create for an existing payment: " +
+                                                        request.error().message)) {
+        co_return false;
+      }
+      co_return co_await finish(command, "dead_lettered");
+    }
+    co_return co_await reject(command, request.error());
+  }
+
+  if (!existing.value()) {
+    const auto record = record_from(command.payment_id, request.value());
+    auto created = co_await runtime::run_blocking(deps_.blocking,
+                                                  [&] { return deps_.payments.create(record, std::nullopt); });
+    if (!created) co_return false;
+  } else if (existing.value()->request_hash != events::request_fingerprint(request.value())) {
+    events::IncomingMessage original{deps_.topics.commands, 0, 0, command.payment_id,
+                                     events::serialize_command(command), {}};
+    if (!co_await dead_letter(std::move(original),
+                              "payment_id " + command.payment_id + " already belongs to a different payment")) {
+      co_return false;
+    }
+    co_return co_await finish(command, "dead_lettered");
+  }
+
+  if (!co_await drive(command.payment_id)) co_return false;
+  co_return co_await finish(command, "applied");
+}
+
+awaitable<bool> CommandProcessor::drive(const std::string& payment_id) {
+  for (int step = 0; step < kMaxSteps; ++step) {
+    auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
+    if (!found || !found.value()) co_return false;
+    const store::PaymentRecord payment = *found.value();
+
+    if (payment.status == PaymentStatus::pending) {
+      store::Transition start{.payment_id = payment.id,
+                              .expected_version = payment.version,
+                              .to = PaymentStatus::processing,
+                              .stripe_idempotency_key = charge_idempotency_key(payment.id)};
+      auto applied = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.apply(start); });
+      if (!applied) co_return false;
+      continue;  // re-read: this or a concurrent writer moved it
+    }
+    if (payment.status == PaymentStatus::processing) {
+      if (!co_await charge(payment)) co_return false;
+      // A charge left unresolved keeps the payment processing; stop here and let reconciliation take it.
+      auto after = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
+      if (!after || !after.value()) co_return false;
+      if (after.value()->status == PaymentStatus::processing) break;
+      continue;
+    }
+    break;  // requires_action or final: nothing for a command to do but publish what is owed
+  }
+  co_return co_await flush_outbox(payment_id);
+}
+
+awaitable<bool> CommandProcessor::charge(const store::PaymentRecord& payment) {
+  auto request = events::parse_payment_request(payment.request_json);
+  if (!request) {
+    log::error("stored payment request unreadable", {{"payment_id", payment.id}, {"error", request.error().message}});
+    co_return false;
+  }
+  const auto& r = request.value();
+  PaymentIntentRequest intent{.amount = r.amount,
+                              .payment_method = r.payment_method,
+                              .payment_id = payment.id,
+                              .order_id = payment.order_id,
+                              .description = r.description,
+                              .metadata = r.metadata,
+                              .idempotency_key = payment.stripe_idempotency_key.empty()
+                                                     ? charge_idempotency_key(payment.id)
+                                                     : payment.stripe_idempotency_key};
+  // A Stripe customer id goes to Stripe as the customer; any other caller-side id travels as metadata.
+  if (r.customer_id) {
+    if (r.customer_id->rfind("cus_", 0) == 0) {
+      intent.customer = r.customer_id;
+    } else {
+      intent.metadata.emplace_back("customer_id", *r.customer_id);
+    }
+  }
+
+  std::mt19937_64 jitter(std::hash<std::string>{}(payment.id));
+  auto delay = options_.retry_initial_delay;
+  const auto deadline = std::chrono::steady_clock::now() + options_.retry_deadline;
+  for (;;) {
+    auto call = [this, &intent](std::function<void(StripeResult<PaymentIntent>)> done) {
+      deps_.stripe.create_payment_intent(intent, std::move(done));
+    };
+    StripeResult<PaymentIntent> result = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(call));
+    const ChargeOutcome outcome = charge_outcome(result);
+
+    if (outcome.kind == ChargeOutcome::Kind::settled) {
+      store::Transition t{.payment_id = payment.id,
+                          .expected_version = payment.version,
+                          .to = outcome.status,
+                          .stripe_payment_intent_id = outcome.payment_intent_id,
+                          .failure_code = outcome.failure_code,
+                          .failure_decline_code = outcome.failure_decline_code,
+                          .failure_message = outcome.failure_message,
+                          .next_action_url = outcome.redirect_url,
+                          .event = event_for(deps_.topics, payment, outcome.status, outcome)};
+      auto applied = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.apply(t); });
+      if (!applied) co_return false;
+      deps_.metrics.counter("payments_worker_charges_total", "Charge outcomes", "status=\"" +
+                                                                                  std::string(to_string(outcome.status)) +
+                                                                                  "\"")
+          .add();
+      log::info("payment settled", {{"payment_id", payment.id}, {"status", to_string(outcome.status)},
+                                    {"failure_code", outcome.failure_code}});
+      co_return true;
+    }
+    if (outcome.kind == ChargeOutcome::Kind::unresolved || std::chrono::steady_clock::now() + delay > deadline) {
+      log::warn("payment outcome unresolved; left processing for reconciliation",
+                {{"payment_id", payment.id}, {"reason", outcome.reason}});
+      deps_.metrics.counter("payments_worker_unresolved_total", "Charges left processing for reconciliation").add();
+      co_return true;
+    }
+    log::info("retrying Stripe", {{"payment_id", payment.id}, {"reason", outcome.reason}});
+    const auto sleep = std::chrono::milliseconds(
+        static_cast<std::int64_t>(std::uniform_int_distribution<std::int64_t>(delay.count() / 2, delay.count())(jitter)));
+    co_await sleep_for(sleep);
+    delay = std::min(delay * 2, options_.retry_max_delay);
+  }
+}
+
+awaitable<bool> CommandProcessor::flush_outbox(const std::string& payment_id) {
+  auto pending = co_await runtime::run_blocking(deps_.blocking,
+                                                [&] { return deps_.payments.unpublished_events(payment_id); });
+  if (!pending) co_return false;
+  for (const auto& event : pending.value()) {
+    events::OutgoingMessage message{event.topic, event.payment_id, event.payload, {}};
+    auto delivered = co_await publish(std::move(message));
+    if (!delivered) {
+      log::warn("event not delivered", {{"event_id", event.event_id}, {"error", delivered.error().message}});
+      co_return false;
+    }
+    const std::string event_id = event.event_id;
+    auto marked = co_await runtime::run_blocking(deps_.blocking,
+                                                 [&] { return deps_.payments.mark_published(event_id); });
+    if (!marked) co_return false;
+  }
+  co_return true;
+}
+
+awaitable<bool> CommandProcessor::reject(const events::CommandEnvelope& command, const Error& error) {
+  events::PaymentEvent e;
+  e.event_id = events::event_id_for(command.payment_id, "rejected/" + command.command_id);
+  e.type = events::event_type::kFailed;
+  e.payment_id = command.payment_id;
+  e.status = "failed";
+  e.occurred_at = events::rfc3339_now();
+  std::string message = error.message;
+  if (!error.field.empty() && message.rfind(error.field, 0) != 0) message = error.field + ": " + message;
+  e.failure = events::Failure{std::string(to_string(error.code)), "", message};
+  if (error.code != ErrorCode::raw_card_data) {
+    // Echo what identifies the order back to its producer, when those fields have the right types.
+    if (auto data = json::parse(command.data_json)) {
+      json::ObjectReader reader(data.value());
+      if (auto order = reader.string("order_id")) e.order_id = order.value().substr(0, 255);
+      if (auto amount = reader.integer("amount")) e.amount = amount.value();
+      if (auto currency = reader.string("currency")) e.currency = currency.value().substr(0, 3);
+    }
+  }
+  events::OutgoingMessage out{deps_.topics.failed, command.payment_id, events::serialize(e), {}};
+  auto delivered = co_await publish(std::move(out));
+  if (!delivered) co_return false;
+  log::info("payment command rejected", {{"payment_id", command.payment_id}, {"code", to_string(error.code)},
+                                         {"field", error.field}});
+  co_return co_await finish(command, "rejected");
+}
+
+awaitable<bool> CommandProcessor::finish(const events::CommandEnvelope& command, std::string outcome) {
+  store::ProcessedCommand done{command.command_id, command.payment_id, std::string(to_string(command.type)), outcome};
+  auto recorded = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.record_processed(done); });
+  if (!recorded) co_return false;
+  deps_.metrics.counter("payments_worker_commands_total", "Commands by type and outcome",
+                        "type=\"" + std::string(to_string(command.type)) + "\",outcome=\"" + outcome + "\"")
+      .add();
+  co_return true;
+}
+
+awaitable<bool> CommandProcessor::dead_letter(events::IncomingMessage message, std::string reason) {
+  events::OutgoingMessage out{deps_.topics.commands_dlq, message.key, message.value,
+                              {{"dlq-reason", reason},
+                               {"dlq-original-topic", message.topic},
+                               {"dlq-original-partition", std::to_string(message.partition)},
+                               {"dlq-original-offset", std::to_string(message.offset)},
+                               {"dlq-failed-at", events::rfc3339_now()}}};
+  auto delivered = co_await publish(std::move(out));
+  if (!delivered) co_return false;
+  deps_.metrics.counter("payments_worker_dead_letters_total", "Commands sent to payment-commands-dlq").add();
+  log::warn("command dead-lettered", {{"key", message.key.substr(0, 64)}, {"reason", reason}});
+  co_return true;
+}
+
+}  // namespace payments::worker

@@ -1,0 +1,177 @@
+#include "payments/worker/worker.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "payments/core/log.hpp"
+#include "payments/worker/offset_tracker.hpp"
+
+namespace payments::worker {
+namespace {
+
+using boost::asio::awaitable;
+
+struct Job {
+  PartitionKey partition;
+  std::int64_t offset = 0;
+  std::optional<events::CommandEnvelope> command;  // empty: dead-letter `raw` with `reason`
+  events::IncomingMessage raw;
+  std::string reason;
+};
+
+}  // namespace
+
+struct Worker::Impl {
+  boost::asio::io_context& io;
+  CommandProcessor& processor;
+  MetricsRegistry& metrics;
+  WorkerOptions options;
+  Metric& in_flight_gauge;
+
+  std::mutex mutex;  // guards tracker and consumer offset calls made from the io thread
+  OffsetTracker tracker;
+  events::Consumer* consumer = nullptr;
+
+  // Per payment, the commands waiting behind the one running. Touched only on the io thread.
+  std::map<std::string, std::deque<Job>> queues;
+
+  Impl(boost::asio::io_context& i, CommandProcessor& p, MetricsRegistry& m, WorkerOptions o)
+      : io(i), processor(p), metrics(m), options(o),
+        in_flight_gauge(m.gauge("payments_worker_in_flight", "Commands received and not yet done")) {}
+
+  // io thread: queue behind the payment's running command, or start it.
+  void submit(std::string key, Job job) {
+    auto& queue = queues[key];
+    queue.push_back(std::move(job));
+    if (queue.size() == 1) boost::asio::co_spawn(io, run_queue(std::move(key)), boost::asio::detached);
+  }
+
+  awaitable<void> run_queue(std::string key) {
+    for (;;) {
+      auto it = queues.find(key);
+      if (it == queues.end() || it->second.empty()) co_return;
+      Job job = it->second.front();  // copied: `queues` may rehash while this coroutine waits
+      auto delay = std::chrono::milliseconds(200);
+      for (;;) {
+        const bool done = job.command ? co_await processor.process(*job.command)
+                                      : co_await processor.dead_letter(job.raw, job.reason);
+        if (done) break;
+        // A dependency is down: retry this command; committing past it would lose it.
+        metrics.counter("payments_worker_retries_total", "Commands retried because a dependency was down").add();
+        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, delay);
+        co_await timer.async_wait(boost::asio::use_awaitable);
+        delay = std::min(delay * 2, std::chrono::milliseconds(5'000));
+      }
+      finished(job);
+      it = queues.find(key);
+      it->second.pop_front();
+      if (it->second.empty()) {
+        queues.erase(it);
+        co_return;
+      }
+    }
+  }
+
+  void finished(const Job& job) {
+    std::lock_guard lock(mutex);
+    if (auto commit = tracker.finished(job.partition, job.offset); commit && consumer != nullptr) {
+      if (auto stored = consumer->store_offset(job.partition.topic, job.partition.partition, *commit); !stored) {
+        log::debug("offset not stored", {{"error", stored.error().message}});
+      }
+    }
+    in_flight_gauge.set(static_cast<std::int64_t>(tracker.in_flight()));
+  }
+
+  std::size_t in_flight() {
+    std::lock_guard lock(mutex);
+    return tracker.in_flight();
+  }
+
+  void dispatch(events::IncomingMessage message) {
+    Job job;
+    job.partition = {message.topic, message.partition};
+    job.offset = message.offset;
+    {
+      std::lock_guard lock(mutex);
+      tracker.started(job.partition, job.offset);
+      in_flight_gauge.set(static_cast<std::int64_t>(tracker.in_flight()));
+    }
+    std::string key = message.key;
+    if (message.value.size() > events::kMaxCommandBytes) {
+      job.reason = "command is " + std::to_string(message.value.size()) + " bytes; the limit is " +
+                   std::to_string(events::kMaxCommandBytes);
+    } else if (auto envelope = events::parse_command_envelope(message.value)) {
+      key = envelope->payment_id;
+      job.command = std::move(envelope).value();
+    } else {
+      const auto& e = envelope.error();
+      job.reason = e.field.empty() ? e.message : e.field + ": " + e.message;
+    }
+    if (!job.command) job.raw = std::move(message);
+    // Commands without a usable payment id still keep their partition's order among themselves.
+    if (key.empty()) key = "partition:" + job.partition.topic + "/" + std::to_string(job.partition.partition);
+    boost::asio::post(io, [this, key = std::move(key), job = std::move(job)]() mutable {
+      submit(std::move(key), std::move(job));
+    });
+  }
+};
+
+Worker::Worker(boost::asio::io_context& io, CommandProcessor& processor, MetricsRegistry& metrics,
+               WorkerOptions options)
+    : impl_(std::make_unique<Impl>(io, processor, metrics, options)) {}
+Worker::~Worker() = default;
+
+void Worker::on_revoked(const std::string& topic, std::int32_t partition) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->tracker.forget({topic, partition});
+  log::info("partition revoked", {{"topic", topic}, {"partition", std::to_string(partition)}});
+}
+
+void Worker::run(events::Consumer& consumer, const std::atomic<bool>& stop) {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->consumer = &consumer;
+  }
+  bool paused = false;
+  while (!stop.load()) {
+    const auto in_flight = impl_->in_flight();
+    if (!paused && in_flight >= impl_->options.max_in_flight) {
+      consumer.pause();
+      paused = true;
+    } else if (paused && in_flight < impl_->options.max_in_flight / 2) {
+      consumer.resume();
+      paused = false;
+    }
+    auto polled = consumer.poll(impl_->options.poll_interval);
+    if (!polled) {
+      log::warn("kafka poll failed", {{"error", polled.error().message}});
+      continue;
+    }
+    if (polled.value()) impl_->dispatch(std::move(*polled.value()));
+  }
+
+  // Drain: stop fetching, keep polling (so the group keeps us), wait for in-flight commands to finish.
+  consumer.pause();
+  const auto deadline = std::chrono::steady_clock::now() + impl_->options.drain_timeout;
+  while (impl_->in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    auto polled = consumer.poll(std::chrono::milliseconds(50));
+    if (polled && polled.value()) {
+      // Fetched before the pause took effect: not started, so not stored; the next owner reads it again.
+      log::debug("record left for redelivery during drain");
+    }
+  }
+  const auto left = impl_->in_flight();
+  if (left > 0) log::warn("drain timed out; unfinished commands will be redelivered", {{"left", std::to_string(left)}});
+  std::lock_guard lock(impl_->mutex);
+  impl_->consumer = nullptr;
+}
+
+}  // namespace payments::worker

@@ -1,0 +1,99 @@
+// Commands produced straight to Kafka, as order services do.
+#include <doctest/doctest.h>
+
+#include "support/stack.hpp"
+
+using namespace payments::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string command(const std::string& command_id, const std::string& payment_id, const std::string& data) {
+  return R"({"command_id":")" + command_id + R"(","type":"payment.create","payment_id":")" + payment_id +
+         R"(","issued_at":"2026-11-22T10:00:00Z","data":)" + data + "}";
+}
+
+std::string data(const std::string& method, long amount = 4200, const std::string& currency = "usd") {
+  return R"({"order_id":"order-k","amount":)" + std::to_string(amount) + R"(,"currency":")" + currency +
+         R"(","payment_method":")" + method + R"("})";
+}
+
+std::string header(const payments::events::IncomingMessage& m, const std::string& name) {
+  for (const auto& [k, v] : m.headers) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("a payment.create produced straight to Kafka is processed like an API one") {
+  Stack stack;
+  stack.produce_command("order-svc-1", command("5b0a3c1e-0000-4000-8000-000000000001", "order-svc-1", data("pm_card_visa")));
+  CHECK(stack.wait_for_status("order-svc-1") == "succeeded");
+  auto events = stack.read_topic(stack.topics().success, 1);
+  REQUIRE(events.size() == 1);
+  CHECK(json_field(events[0].value, "payment_id") == "order-svc-1");
+  CHECK(json_field(events[0].value, "order_id") == "order-k");
+  CHECK(stack.charges_for("order-svc-1") == 1);
+}
+
+TEST_CASE("the same command_id twice, and a redelivered payment, charge once") {
+  Stack stack;
+  const auto cmd = command("5b0a3c1e-0000-4000-8000-000000000002", "order-dup", data("pm_card_visa"));
+  stack.produce_command("order-dup", cmd);
+  stack.produce_command("order-dup", cmd);
+  // A second command for the same payment with a new command_id and the same data: still one charge.
+  stack.produce_command("order-dup", command("5b0a3c1e-0000-4000-8000-000000000003", "order-dup", data("pm_card_visa")));
+  CHECK(stack.wait_for_status("order-dup") == "succeeded");
+  std::this_thread::sleep_for(2s);
+  CHECK(stack.charges_for("order-dup") == 1);
+  CHECK(stack.read_topic(stack.topics().success, 1).size() == 1);
+}
+
+TEST_CASE("commands that cannot be understood go to the DLQ unchanged and later commands still process") {
+  Stack stack;
+  const std::vector<std::pair<std::string, std::string>> bad{
+      {"k1", "this is not json"},
+      {"k2", R"({"command_id":"c2","type":"payment.teleport","payment_id":"p2","data":{}})"},
+      {"k3", R"({"command_id":"c3","type":"payment.create","data":{}})"},
+      {"k4", R"({"command_id":"c4","type":"payment.create","payment_id":"has spaces","data":{}})"},
+  };
+  for (const auto& [key, value] : bad) stack.produce_command(key, value);
+  stack.produce_command("after-bad", command("5b0a3c1e-0000-4000-8000-000000000004", "after-bad", data("pm_card_visa")));
+
+  CHECK(stack.wait_for_status("after-bad") == "succeeded");
+  auto dlq = stack.read_topic(stack.topics().commands_dlq, bad.size());
+  REQUIRE(dlq.size() == bad.size());
+  std::map<std::string, std::string> by_key;
+  for (const auto& m : dlq) {
+    by_key[m.key] = m.value;
+    CHECK_FALSE(header(m, "dlq-reason").empty());
+    CHECK(header(m, "dlq-original-topic") == stack.topics().commands);
+  }
+  for (const auto& [key, value] : bad) CHECK(by_key[key] == value);  // unchanged
+  for (const auto& m : dlq) {
+    if (m.key == "k1") CHECK(header(m, "dlq-reason").find("not valid JSON") != std::string::npos);
+    if (m.key == "k2") CHECK(header(m, "dlq-reason").find("unknown command type") != std::string::npos);
+    if (m.key == "k3") CHECK(header(m, "dlq-reason").find("payment_id") != std::string::npos);
+  }
+}
+
+TEST_CASE("a command that parses but is invalid yields payment-failed with validation_error") {
+  Stack stack;
+  stack.produce_command("bad-amount", command("5b0a3c1e-0000-4000-8000-000000000005", "bad-amount", data("pm_card_visa", -100)));
+  stack.produce_command("bad-currency", command("5b0a3c1e-0000-4000-8000-000000000006", "bad-currency", data("pm_card_visa", 1000, "zzz")));
+  stack.produce_command("with-card", command("5b0a3c1e-0000-4000-8000-000000000007", "with-card", data("4000000000000002")));
+  auto events = stack.read_topic(stack.topics().failed, 3);
+  REQUIRE(events.size() == 3);
+  std::map<std::string, std::string> by_key;
+  for (const auto& e : events) by_key[e.key] = e.value;
+  CHECK(json_field(by_key["bad-amount"], "failure.code") == "validation_error");
+  CHECK(json_field(by_key["bad-amount"], "failure.message").find("amount") != std::string::npos);
+  CHECK(json_field(by_key["bad-amount"], "order_id") == "order-k");
+  CHECK(json_field(by_key["bad-currency"], "failure.code") == "validation_error");
+  CHECK(json_field(by_key["with-card"], "failure.code") == "raw_card_data");
+  CHECK(by_key["with-card"].find("4000000000000002") == std::string::npos);
+  CHECK(stack.logs().find("4000000000000002") == std::string::npos);
+  CHECK(stack.read_topic(stack.topics().commands_dlq, 0, 1s).empty());
+}

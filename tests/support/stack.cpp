@@ -1,0 +1,240 @@
+#include "support/stack.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "payments/json/json.hpp"
+
+namespace payments::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+void wait_until(const std::function<bool()>& ready, std::chrono::seconds timeout, const std::string& what) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (ready()) return;
+    std::this_thread::sleep_for(50ms);
+  }
+  FAIL(what << " not ready within " << timeout.count() << "s");
+}
+
+bool is_terminal(const std::string& status) {
+  return status == "succeeded" || status == "failed" || status == "canceled" || status == "requires_action" ||
+         status == "refunded" || status == "partially_refunded";
+}
+
+}  // namespace
+
+std::string binary(const std::string& relative) { return std::string(PAYMENTS_BINARY_DIR) + "/" + relative; }
+
+std::string json_field(const std::string& text, const std::string& path) {
+  auto doc = json::parse(text, {.max_bytes = 16 * 1024 * 1024, .max_depth = 16});
+  if (!doc) return {};
+  const rapidjson::Value* v = &doc.value();
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const auto dot = path.find('.', start);
+    const auto name = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!v->IsObject()) return {};
+    auto it = v->FindMember(name.c_str());
+    if (it == v->MemberEnd()) return {};
+    v = &it->value;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (v->IsString()) return {v->GetString(), v->GetStringLength()};
+  if (v->IsInt64()) return std::to_string(v->GetInt64());
+  if (v->IsBool()) return v->GetBool() ? "true" : "false";
+  return {};
+}
+
+Stack::Stack(StackOptions options) : options_(std::move(options)) {
+  const auto id = random_token(system_random()).substr(0, 10);
+  run_dir_ = std::filesystem::temp_directory_path() / ("payments-bb-" + id);
+  std::filesystem::create_directories(run_dir_);
+  database_name_ = "payments_bb_" + id;
+  topic_prefix_ = "bb-" + id + ".";
+  topics_ = events::TopicNames::with_prefix(topic_prefix_);
+  sim_port_ = free_port();
+  api_port_ = free_port();
+  worker_port_ = free_port();
+
+  auto admin = store::Database::connect({.mysql = mysql_admin(""), .pool_size = 1});
+  REQUIRE_MESSAGE(admin, (admin ? "" : admin.error().message));
+  admin_ = std::move(admin).value();
+  const auto app_user = env_or("MYSQL_USER", "payments_app");
+  REQUIRE(admin_->with_session([&](soci::session& s) {
+    s << "CREATE DATABASE `" + database_name_ + "`";
+    for (const char* host : {"%", "localhost"}) {
+      s << "GRANT SELECT, INSERT, UPDATE, DELETE ON `" + database_name_ + "`.* TO '" + app_user + "'@'" + host + "'";
+    }
+  }));
+
+  auto env = service_env();
+  env["MYSQL_ADMIN_USER"] = env_or("MYSQL_ADMIN_USER", "root");
+  env["MYSQL_ADMIN_PASSWORD"] = env_or("MYSQL_ADMIN_PASSWORD", "");
+  {
+    ChildProcess migrate(binary("tools/admin/payments-admin"), {"migrate", "--dir", source_dir() + "/schemas/mysql"},
+                         env, run_dir_ + "/admin.log");
+    REQUIRE_MESSAGE(migrate.wait_exit(60s) == 0, migrate.output());
+    ChildProcess topics(binary("tools/admin/payments-admin"), {"topics", "--partitions",
+                                                              std::to_string(options_.partitions)},
+                        env, run_dir_ + "/admin.log");
+    REQUIRE_MESSAGE(topics.wait_exit(60s) == 0, topics.output());
+  }
+
+  auto producer = events::Producer::create({.brokers = kafka_brokers(), .client_id = "blackbox-test"});
+  REQUIRE(producer);
+  producer_ = std::move(producer).value();
+
+  std::vector<std::string> sim_args{"--port", std::to_string(sim_port_), "--latency-ms",
+                                    std::to_string(options_.sim_latency_ms)};
+  sim_args.insert(sim_args.end(), options_.sim_args.begin(), options_.sim_args.end());
+  sim_ = std::make_unique<ChildProcess>(binary("tools/stripe-sim/stripe-sim"), sim_args,
+                                        std::map<std::string, std::string>{}, run_dir_ + "/sim.log");
+  wait_until([&] { return http_request(sim_port_, "GET", "/_sim/charges").status == 200; }, 20s, "stripe-sim");
+
+  env = service_env();
+  api_ = std::make_unique<ChildProcess>(binary("apps/api/payments-api"), std::vector<std::string>{}, env,
+                                        run_dir_ + "/api.log");
+  wait_until([&] { return http_request(api_port_, "GET", "/ready").status == 200; }, 30s, "payments-api");
+  if (options_.start_worker) start_worker();
+}
+
+Stack::~Stack() {
+  if (worker_) worker_->stop(SIGTERM);
+  if (api_) api_->stop(SIGTERM);
+  if (sim_) sim_->stop(SIGTERM);
+  if (admin_) {
+    (void)admin_->with_session([&](soci::session& s) { s << "DROP DATABASE IF EXISTS `" + database_name_ + "`"; });
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(run_dir_, ec);
+}
+
+std::map<std::string, std::string> Stack::service_env() const {
+  return {
+      {"KAFKA_BROKERS", kafka_brokers()},
+      {"KAFKA_TOPIC_PREFIX", topic_prefix_},
+      {"WORKER_GROUP_ID", topic_prefix_ + "worker"},
+      {"MYSQL_HOST", env_or("MYSQL_HOST", "127.0.0.1")},
+      {"MYSQL_PORT", env_or("MYSQL_PORT", "3306")},
+      {"MYSQL_USER", env_or("MYSQL_USER", "payments_app")},
+      {"MYSQL_PASSWORD", env_or("MYSQL_PASSWORD", "payments_app_dev")},
+      {"MYSQL_DATABASE", database_name_},
+      {"STRIPE_SECRET_KEY", "sk_test_blackbox"},
+      {"STRIPE_API_BASE", "http://127.0.0.1:" + std::to_string(sim_port_)},
+      {"STRIPE_WEBHOOK_SECRET", "whsec_blackbox"},
+      {"OTP_SECRET", "otp_blackbox_secret"},
+      {"API_PORT", std::to_string(api_port_)},
+      {"API_BIND_ADDRESS", "127.0.0.1"},
+      {"WORKER_METRICS_PORT", std::to_string(worker_port_)},
+      {"WORKER_METRICS_BIND_ADDRESS", "127.0.0.1"},
+      {"LOG_LEVEL", "info"},
+  };
+}
+
+void Stack::start_worker() {
+  worker_ = std::make_unique<ChildProcess>(binary("apps/worker/payments-worker"),
+                                           std::vector<std::string>{"--max-in-flight",
+                                                                    std::to_string(options_.max_in_flight)},
+                                           service_env(), run_dir_ + "/worker.log");
+  ++worker_starts_;
+  wait_until([&] { return http_request(worker_port_, "GET", "/health").status == 200; }, 30s, "payments-worker");
+}
+
+void Stack::kill_worker() { worker_->stop(SIGKILL); }
+int Stack::stop_worker() { return worker_->stop(SIGTERM); }
+
+HttpResult Stack::post_payment(const std::string& body, std::optional<std::string> key) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (key) headers.emplace_back("Idempotency-Key", *key);
+  return http_request(api_port_, "POST", "/api/v1/payments", body, headers);
+}
+
+HttpResult Stack::get(const std::string& target) { return http_request(api_port_, "GET", target); }
+
+std::string Stack::wait_for_status(const std::string& payment_id, std::chrono::seconds timeout,
+                                   const std::function<bool(const std::string&)>& done) {
+  std::string status;
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    auto r = get("/api/v1/payments/" + payment_id + "/status");
+    if (r.status == 200) {
+      status = json_field(r.body, "status");
+      if (done ? done(status) : is_terminal(status)) return status;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return status;
+}
+
+void Stack::produce_command(const std::string& key, const std::string& value) {
+  auto delivered = producer_->produce_and_wait({topics_.commands, key, value, {}});
+  REQUIRE_MESSAGE(delivered, (delivered ? "" : delivered.error().message));
+}
+
+std::vector<events::IncomingMessage> Stack::read_topic(const std::string& topic, std::size_t count,
+                                                       std::chrono::seconds timeout) {
+  auto consumer = events::Consumer::create(
+      {.brokers = kafka_brokers(), .group_id = unique_name("bb-reader"), .topics = {topic}});
+  REQUIRE(consumer);
+  std::vector<events::IncomingMessage> out;
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (out.size() < count && std::chrono::steady_clock::now() < until) {
+    auto polled = consumer.value()->poll(200ms);
+    if (polled && polled.value()) out.push_back(std::move(*polled.value()));
+  }
+  // Linger briefly to catch duplicates that would break "exactly one".
+  const auto linger = std::chrono::steady_clock::now() + 1s;
+  while (std::chrono::steady_clock::now() < linger) {
+    auto polled = consumer.value()->poll(100ms);
+    if (polled && polled.value()) out.push_back(std::move(*polled.value()));
+  }
+  consumer.value()->close();
+  return out;
+}
+
+HttpResult Stack::sim(const std::string& method, const std::string& target, const std::string& body) {
+  return http_request(sim_port_, method, target, body);
+}
+
+int Stack::charges_for(const std::string& payment_id) {
+  auto r = sim("GET", "/_sim/charges");
+  REQUIRE(r.status == 200);
+  auto doc = json::parse(r.body, {.max_bytes = 64 * 1024 * 1024, .max_depth = 16});
+  if (!doc) {
+    // The read-back is an array; json::parse insists on objects, so wrap it.
+    doc = json::parse("{\"data\":" + r.body + "}", {.max_bytes = 64 * 1024 * 1024, .max_depth = 16});
+  }
+  REQUIRE(doc);
+  const rapidjson::Value& root = doc.value();
+  const rapidjson::Value& list = root.IsObject() && root.HasMember("data") ? root["data"] : root;
+  int count = 0;
+  for (const auto& charge : list.GetArray()) {
+    if (charge.HasMember("metadata") && charge["metadata"].HasMember("payment_id") &&
+        payment_id == charge["metadata"]["payment_id"].GetString()) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+void Stack::sql(const std::function<void(soci::session&)>& work) {
+  auto db = store::Database::connect({.mysql = mysql_admin(database_name_), .pool_size = 1});
+  REQUIRE(db);
+  REQUIRE(db.value()->with_session(work));
+}
+
+std::string Stack::logs() const {
+  std::string out;
+  for (const auto* p : {api_.get(), worker_.get()}) {
+    if (p != nullptr) out += p->output();
+  }
+  return out;
+}
+
+}  // namespace payments::testing

@@ -1,0 +1,94 @@
+#pragma once
+// A whole running system for black-box tests: the real payments-api, payments-worker and stripe-sim
+// binaries against the real Kafka and MariaDB, isolated per test by a database and a topic prefix of its own.
+
+#include <soci/soci.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "payments/events/kafka.hpp"
+#include "payments/events/topics.hpp"
+#include "payments/store/database.hpp"
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/test_env.hpp"
+
+namespace payments::testing {
+
+struct StackOptions {
+  int sim_latency_ms = 20;
+  std::vector<std::string> sim_args;  // extra stripe-sim flags (faults)
+  int partitions = 3;
+  std::size_t max_in_flight = 64;
+  bool start_worker = true;
+};
+
+class Stack {
+ public:
+  explicit Stack(StackOptions options = {});
+  ~Stack();
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+
+  void start_worker();
+  void kill_worker();  // SIGKILL: no drain, no commit
+  int stop_worker();   // SIGTERM: graceful
+  ChildProcess& api() { return *api_; }
+  ChildProcess& worker() { return *worker_; }
+
+  HttpResult post_payment(const std::string& body, std::optional<std::string> idempotency_key = std::nullopt);
+  HttpResult get(const std::string& target);
+  // Polls /status until `done` accepts the status (default: a terminal one) or the timeout passes.
+  std::string wait_for_status(const std::string& payment_id,
+                              std::chrono::seconds timeout = std::chrono::seconds(30),
+                              const std::function<bool(const std::string&)>& done = {});
+
+  // Produces a raw command to this stack's payment-commands topic, as an order service would.
+  void produce_command(const std::string& key, const std::string& value);
+  // Reads everything on `topic` from the beginning until at least `count` messages arrived or time is up.
+  std::vector<events::IncomingMessage> read_topic(const std::string& topic, std::size_t count,
+                                                  std::chrono::seconds timeout = std::chrono::seconds(20));
+
+  // GET on the simulator (read-back endpoints under /_sim/).
+  HttpResult sim(const std::string& method, const std::string& target, const std::string& body = {});
+  // Number of successful charges the simulator recorded for a payment id (metadata[payment_id]).
+  int charges_for(const std::string& payment_id);
+
+  // SQL on this stack's database, as the administrative account.
+  void sql(const std::function<void(soci::session&)>& work);
+
+  const events::TopicNames& topics() const { return topics_; }
+  const std::string& database() const { return database_name_; }
+  std::uint16_t api_port() const { return api_port_; }
+  std::string logs() const;
+  std::map<std::string, std::string> service_env() const;
+
+ private:
+  StackOptions options_;
+  std::string run_dir_;
+  std::string database_name_;
+  std::string topic_prefix_;
+  events::TopicNames topics_;
+  std::uint16_t api_port_ = 0;
+  std::uint16_t sim_port_ = 0;
+  std::uint16_t worker_port_ = 0;
+  std::unique_ptr<store::Database> admin_;
+  std::unique_ptr<events::Producer> producer_;
+  std::unique_ptr<ChildProcess> sim_;
+  std::unique_ptr<ChildProcess> api_;
+  std::unique_ptr<ChildProcess> worker_;
+  int worker_starts_ = 0;
+};
+
+// The value of a top-level string or integer field in a JSON object, as text ("" when absent).
+std::string json_field(const std::string& json, const std::string& path);
+
+std::string binary(const std::string& relative);  // path under the build directory
+
+}  // namespace payments::testing
