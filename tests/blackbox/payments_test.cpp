@@ -177,22 +177,19 @@ TEST_CASE("a service that cannot reach Kafka or MySQL stops with one line naming
   Stack stack({.start_worker = false});
   auto env = stack.service_env();
   env["KAFKA_BROKERS"] = "127.0.0.1:1";
-  ChildProcess no_kafka(binary("apps/api/payments-api"), {}, env, "/tmp/payments-bb-nokafka.log");
+  ChildProcess no_kafka(binary("apps/api/payments-api"), {}, env, stack.log_path("nokafka.log"));
   CHECK(no_kafka.wait_exit(30s) == 1);
   CHECK(no_kafka.output().find("payments-api: Kafka unreachable at 127.0.0.1:1") != std::string::npos);
 
   env = stack.service_env();
   env["MYSQL_PORT"] = "1";
-  ChildProcess no_db(binary("apps/worker/payments-worker"), {}, env, "/tmp/payments-bb-nodb.log");
+  ChildProcess no_db(binary("apps/worker/payments-worker"), {}, env, stack.log_path("nodb.log"));
   CHECK(no_db.wait_exit(30s) == 1);
   CHECK(no_db.output().find("payments-worker: MySQL unreachable at") != std::string::npos);
 
   env = stack.service_env();
   env.erase("STRIPE_SECRET_KEY");
-  ChildProcess no_key(binary("apps/worker/payments-worker"), {}, env, "/tmp/payments-bb-nokey.log");
+  ChildProcess no_key(binary("apps/worker/payments-worker"), {}, env, stack.log_path("nokey.log"));
   CHECK(no_key.wait_exit(30s) == 1);
   CHECK(no_key.output() == "payments-worker: STRIPE_SECRET_KEY is required but not set\n");
-  std::remove("/tmp/payments-bb-nokafka.log");
-  std::remove("/tmp/payments-bb-nodb.log");
-  std::remove("/tmp/payments-bb-nokey.log");
 }

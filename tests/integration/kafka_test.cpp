@@ -61,6 +61,7 @@ TEST_CASE("messages produced with the idempotent producer are delivered, keyed a
     CHECK(partitions_by_key[key].size() == 1);  // one key, one partition
   }
   consumer.value()->close();
+  CHECK(delete_topics(brokers, {topic}, 10s));
 }
 
 TEST_CASE("a consumer that stores offsets only for finished records resumes after the last finished one") {
@@ -90,6 +91,7 @@ TEST_CASE("a consumer that stores offsets only for finished records resumes afte
   CHECK(redelivered.front().value == "4");
   CHECK(redelivered.back().value == "9");
   again.value()->close();
+  CHECK(delete_topics(brokers, {topic}, 10s));
 }
 
 TEST_CASE("an unreachable broker is reported in one line naming where") {

@@ -108,6 +108,8 @@ Stack::~Stack() {
   if (worker_) worker_->stop(SIGTERM);
   if (api_) api_->stop(SIGTERM);
   if (sim_) sim_->stop(SIGTERM);
+  producer_.reset();
+  (void)events::delete_topics(kafka_brokers(), topics_.all(), 10s);
   if (admin_) {
     (void)admin_->with_session([&](soci::session& s) { s << "DROP DATABASE IF EXISTS `" + database_name_ + "`"; });
   }

@@ -67,6 +67,8 @@ class Stack {
   const std::string& database() const { return database_name_; }
   std::uint16_t api_port() const { return api_port_; }
   std::string logs() const;
+  // A log file inside this stack's run directory (removed with the stack).
+  std::string log_path(const std::string& name) const { return run_dir_ + "/" + name; }
   std::map<std::string, std::string> service_env() const;
 
  private:

@@ -19,7 +19,10 @@ int http_status(ErrorCode code) noexcept {
 
 http::Response error_response(const Error& error) {
   json::Builder b;
-  b.begin_object().key("error").begin_object().field("code", to_string(error.code)).field("message", error.message);
+  // The message reads on its own: "amount must be ...", not just "must be ...".
+  std::string message = error.message;
+  if (!error.field.empty() && message.rfind(error.field, 0) != 0) message = error.field + " " + message;
+  b.begin_object().key("error").begin_object().field("code", to_string(error.code)).field("message", message);
   if (!error.field.empty()) b.field("field", error.field);
   b.end_object().end_object();
   http::Response response;

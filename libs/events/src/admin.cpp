@@ -115,4 +115,26 @@ Status ensure_topics(const std::string& brokers, const std::vector<TopicSpec>& t
   return status;
 }
 
+Status delete_topics(const std::string& brokers, const std::vector<std::string>& topics,
+                     std::chrono::milliseconds timeout) {
+  auto rk = admin_handle(brokers, timeout);
+  if (!rk) return std::move(rk).error();
+  rd_kafka_t* handle = rk.value().get();
+  std::vector<rd_kafka_DeleteTopic_t*> requests;
+  for (const auto& name : topics) requests.push_back(rd_kafka_DeleteTopic_new(name.c_str()));
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(handle);
+  rd_kafka_DeleteTopics(handle, requests.data(), requests.size(), nullptr, queue);
+  Status status = Ok{};
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, static_cast<int>(timeout.count()));
+  if (event == nullptr) {
+    status = Error::unavailable("Kafka at " + brokers + " did not answer DeleteTopics in time");
+  } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    status = unreachable(brokers, rd_kafka_event_error(event));
+  }
+  if (event != nullptr) rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  for (auto* t : requests) rd_kafka_DeleteTopic_destroy(t);
+  return status;
+}
+
 }  // namespace payments::events

@@ -1,4 +1,3 @@
-#include <openssl/evp.h>
 #include <soci/soci.h>
 
 #include <algorithm>
@@ -9,23 +8,11 @@
 #include <sstream>
 
 #include "payments/core/log.hpp"
+#include "payments/crypto/crypto.hpp"
 #include "payments/store/database.hpp"
 
 namespace payments::store {
 namespace {
-
-std::string sha256_hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4U]);
-    out.push_back(kHex[digest[i] & 0x0fU]);
-  }
-  return out;
-}
 
 // Statements end with ';' at the end of a line; lines starting with "--" are comments.
 std::vector<std::string> split_statements(const std::string& sql) {
@@ -70,7 +57,7 @@ Result<std::vector<Migration>> load_migrations(const std::filesystem::path& dire
     migration.name = name;
     std::ifstream in(entry.path(), std::ios::binary);
     migration.sql.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    migration.checksum = sha256_hex(migration.sql);
+    migration.checksum = crypto::sha256_hex(migration.sql);
     if (by_version.contains(migration.version)) {
       return Error::validation("migrations", "two migrations with version " + std::to_string(migration.version));
     }

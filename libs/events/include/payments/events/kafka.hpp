@@ -123,6 +123,10 @@ Status ensure_topics(const std::string& brokers, const std::vector<TopicSpec>& t
 Status ensure_topics(const std::string& brokers, const TopicNames& names, int partitions,
                      std::chrono::milliseconds timeout);
 
+// Deletes topics (tests and tooling clean up after themselves). Missing topics are not an error.
+Status delete_topics(const std::string& brokers, const std::vector<std::string>& topics,
+                     std::chrono::milliseconds timeout);
+
 // Asks the cluster for its metadata: Ok when a broker answered within `timeout`.
 // The error reads "Kafka unreachable at <brokers>: <reason>".
 Status probe(const std::string& brokers, std::chrono::milliseconds timeout);
