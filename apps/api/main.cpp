@@ -43,11 +43,15 @@ int main() {
   if (!producer) return fail(producer.error());
 
   store::PaymentRepository payments(*database.value());
+  store::RefundRepository refunds(*database.value());
+  store::OtpRepository otps(*database.value());
   boost::asio::thread_pool blocking(kDatabaseConnections);
   MetricsRegistry metrics;
   const std::string brokers = config->kafka.brokers;
   api::PaymentsApi api({
       .payments = payments,
+      .refunds = refunds,
+      .otps = otps,
       .producer = *producer.value(),
       .blocking = blocking,
       .metrics = metrics,

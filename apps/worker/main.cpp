@@ -4,15 +4,22 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <charconv>
+#include <functional>
 #include <csignal>
 #include <cstdio>
 #include <thread>
 
 #include "payments/core/config.hpp"
 #include "payments/core/log.hpp"
+#include "payments/core/otp.hpp"
+#include "payments/crypto/crypto.hpp"
 #include "payments/events/kafka.hpp"
 #include "payments/events/topics.hpp"
 #include "payments/http/server.hpp"
@@ -25,6 +32,42 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
+
+// Fails payments whose one-time code expired unverified, every two seconds.
+boost::asio::awaitable<void> expire_otps_until(payments::worker::CommandProcessor& processor,
+                                               const std::atomic<bool>& stop) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  while (!stop.load()) {
+    timer.expires_after(std::chrono::seconds(2));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    co_await processor.expire_due_otps();
+  }
+}
+
+// OTP_TTL_SECONDS, OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN_SECONDS, OTP_MAX_RESENDS over OtpPolicy's defaults.
+payments::Result<payments::OtpPolicy> otp_policy(const payments::EnvLookup& env) {
+  payments::OtpPolicy policy;
+  const std::pair<const char*, std::function<void(int)>> settings[] = {
+      {"OTP_TTL_SECONDS", [&](int v) { policy.ttl = std::chrono::seconds(v); }},
+      {"OTP_MAX_ATTEMPTS", [&](int v) { policy.max_attempts = v; }},
+      {"OTP_RESEND_COOLDOWN_SECONDS", [&](int v) { policy.resend_cooldown = std::chrono::seconds(v); }},
+      {"OTP_MAX_RESENDS", [&](int v) { policy.max_resends = v; }},
+  };
+  for (const auto& [name, apply] : settings) {
+    const auto text = env(name);
+    if (!text || text->empty()) continue;
+    int value = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc{} || end != text->data() + text->size()) {
+      return payments::Error::validation(name, std::string(name) + " must be a whole number, got '" + *text + "'");
+    }
+    apply(value);
+  }
+  if (auto valid = payments::validate_otp_policy(policy); !valid) {
+    return payments::Error::validation("OTP_*", "OTP settings out of range: " + valid.error().message);
+  }
+  return policy;
+}
 
 int fail(const payments::Error& error) {
   std::fprintf(stderr, "payments-worker: %s\n", error.message.c_str());
@@ -46,7 +89,7 @@ int main(int argc, char** argv) {
   using namespace payments;
   using namespace std::chrono_literals;
   auto env = process_environment();
-  auto config = load_config(env, {"MYSQL_USER", "STRIPE_SECRET_KEY"});
+  auto config = load_config(env, {"MYSQL_USER", "STRIPE_SECRET_KEY", "OTP_SECRET"});
   if (!config) return fail(config.error());
   log::set_level(config->log_level);
   std::size_t in_flight_bound = 0;
@@ -79,8 +122,16 @@ int main(int argc, char** argv) {
 
   MetricsRegistry metrics;
   store::PaymentRepository payments(*database.value());
+  store::RefundRepository refunds(*database.value());
+  store::OtpRepository otps(*database.value());
+  auto otp_hasher = OtpHasher::create(config->otp_secret, crypto::hmac_sha256_hex);
+  if (!otp_hasher) return fail(otp_hasher.error());
+  auto policy = otp_policy(env);
+  if (!policy) return fail(policy.error());
   boost::asio::thread_pool blocking(kDatabaseConnections);
-  worker::CommandProcessor processor({payments, *stripe.value(), *producer.value(), blocking, metrics, topics}, {});
+  worker::CommandProcessor processor({payments, refunds, otps, otp_hasher.value(), system_random(), *stripe.value(), *producer.value(), blocking,
+       metrics, topics},
+      {.otp_policy = policy.value()});
   worker::Worker consumer_loop(io, processor, metrics, {.max_in_flight = in_flight_bound});
 
   auto consumer = events::Consumer::create({
@@ -111,6 +162,7 @@ int main(int argc, char** argv) {
   std::thread health_thread([&health] { health.run(); });
   worker::OutboxRelay relay(payments, *producer.value(), blocking, metrics, {});
   boost::asio::co_spawn(io, relay.run(g_stop), boost::asio::detached);
+  boost::asio::co_spawn(io, expire_otps_until(processor, g_stop), boost::asio::detached);
   std::thread io_thread([&io] { io.run(); });
 
   std::signal(SIGTERM, [](int) { g_stop = true; });

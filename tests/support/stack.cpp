@@ -140,10 +140,12 @@ std::map<std::string, std::string> Stack::service_env() const {
 }
 
 void Stack::start_worker() {
+  auto env = service_env();
+  for (const auto& [k, v] : options_.worker_env) env[k] = v;
   worker_ = std::make_unique<ChildProcess>(binary("apps/worker/payments-worker"),
                                            std::vector<std::string>{"--max-in-flight",
                                                                     std::to_string(options_.max_in_flight)},
-                                           service_env(), run_dir_ + "/worker.log");
+                                           env, run_dir_ + "/worker.log");
   ++worker_starts_;
   wait_until([&] { return http_request(worker_port_, "GET", "/health").status == 200; }, 30s, "payments-worker");
 }
@@ -204,25 +206,47 @@ HttpResult Stack::sim(const std::string& method, const std::string& target, cons
   return http_request(sim_port_, method, target, body);
 }
 
-int Stack::charges_for(const std::string& payment_id) {
-  auto r = sim("GET", "/_sim/charges");
+namespace {
+
+// Calls `each` for every record of a simulator read-back list whose metadata[payment_id] matches.
+void for_each_sim_record(Stack& stack, const std::string& path, const std::string& payment_id,
+                         const std::function<void(const rapidjson::Value&)>& each) {
+  auto r = stack.sim("GET", path);
   REQUIRE(r.status == 200);
-  auto doc = json::parse(r.body, {.max_bytes = 64 * 1024 * 1024, .max_depth = 16});
-  if (!doc) {
-    // The read-back is an array; json::parse insists on objects, so wrap it.
-    doc = json::parse("{\"data\":" + r.body + "}", {.max_bytes = 64 * 1024 * 1024, .max_depth = 16});
-  }
+  // The read-back is an array; json::parse insists on objects, so wrap it.
+  auto doc = json::parse("{\"data\":" + r.body + "}", {.max_bytes = 64 * 1024 * 1024, .max_depth = 16});
   REQUIRE(doc);
-  const rapidjson::Value& root = doc.value();
-  const rapidjson::Value& list = root.IsObject() && root.HasMember("data") ? root["data"] : root;
-  int count = 0;
-  for (const auto& charge : list.GetArray()) {
-    if (charge.HasMember("metadata") && charge["metadata"].HasMember("payment_id") &&
-        payment_id == charge["metadata"]["payment_id"].GetString()) {
-      ++count;
+  for (const auto& record : doc.value()["data"].GetArray()) {
+    if (record.HasMember("metadata") && record["metadata"].HasMember("payment_id") &&
+        payment_id == record["metadata"]["payment_id"].GetString()) {
+      each(record);
     }
   }
+}
+
+}  // namespace
+
+int Stack::charges_for(const std::string& payment_id) {
+  int count = 0;
+  for_each_sim_record(*this, "/_sim/charges", payment_id, [&](const rapidjson::Value&) { ++count; });
   return count;
+}
+
+Stack::SimRefunds Stack::refunds_for(const std::string& payment_id) {
+  SimRefunds out;
+  for_each_sim_record(*this, "/_sim/refunds", payment_id, [&](const rapidjson::Value& refund) {
+    ++out.count;
+    const std::int64_t amount = refund["amount"].GetInt64();
+    out.total += amount;
+    if (refund["metadata"].HasMember("refund_id")) out.by_refund_id[refund["metadata"]["refund_id"].GetString()] += amount;
+  });
+  return out;
+}
+
+HttpResult Stack::post(const std::string& target, const std::string& body, std::optional<std::string> key) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (key) headers.emplace_back("Idempotency-Key", *key);
+  return http_request(api_port_, "POST", target, body, headers);
 }
 
 void Stack::sql(const std::function<void(soci::session&)>& work) {

@@ -27,6 +27,7 @@ struct StackOptions {
   int partitions = 3;
   std::size_t max_in_flight = 64;
   bool start_worker = true;
+  std::map<std::string, std::string> worker_env;  // extra settings for the worker (OTP policy in tests)
 };
 
 class Stack {
@@ -59,6 +60,15 @@ class Stack {
   HttpResult sim(const std::string& method, const std::string& target, const std::string& body = {});
   // Number of successful charges the simulator recorded for a payment id (metadata[payment_id]).
   int charges_for(const std::string& payment_id);
+  // Refunds the simulator performed for a payment: refund_id (metadata) -> amount, and how many there were.
+  struct SimRefunds {
+    std::map<std::string, std::int64_t> by_refund_id;
+    int count = 0;
+    std::int64_t total = 0;
+  };
+  SimRefunds refunds_for(const std::string& payment_id);
+  HttpResult post(const std::string& target, const std::string& body,
+                  std::optional<std::string> idempotency_key = std::nullopt);
 
   // SQL on this stack's database, as the administrative account.
   void sql(const std::function<void(soci::session&)>& work);

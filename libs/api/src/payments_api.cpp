@@ -1,13 +1,7 @@
-#include "payments/api/payments_api.hpp"
-
-#include <boost/asio/this_coro.hpp>
-
-#include <atomic>
-#include <chrono>
-#include <mutex>
-#include <optional>
 #include <vector>
 
+#include "api_impl.hpp"
+#include "payments/api/card_validation_endpoint.hpp"
 #include "payments/api/errors.hpp"
 #include "payments/core/ids.hpp"
 #include "payments/core/log.hpp"
@@ -23,7 +17,6 @@ namespace {
 using boost::asio::awaitable;
 using runtime::run_blocking;
 
-constexpr std::size_t kMaxIdempotencyKeyLength = 255;
 constexpr const char* kCreateScope = "payments.create";
 
 std::vector<std::string_view> split_path(std::string_view path) {
@@ -41,6 +34,13 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return parts;
 }
 
+http::Response method_not_allowed(const char* allow) {
+  return http::Response::json_error(405, "method_not_allowed", "method not allowed on this path")
+      .with_header("Allow", allow);
+}
+
+}  // namespace
+
 http::Response json_response(int status, std::string body) {
   http::Response r;
   r.status = status;
@@ -50,52 +50,15 @@ http::Response json_response(int status, std::string body) {
 
 Error not_found(std::string_view what) { return {ErrorCode::not_found, "no such " + std::string(what), {}}; }
 
-Error method_not_allowed() { return Error::validation("", "method not allowed on this path"); }
-
-// A cached readiness answer, so /ready under load does not hammer Kafka and MySQL.
-class CachedCheck {
- public:
-  explicit CachedCheck(std::function<Status()> check) : check_(std::move(check)) {}
-  Status get() {
-    std::lock_guard lock(mutex_);
-    const auto now = std::chrono::steady_clock::now();
-    if (!last_ || now - checked_at_ > std::chrono::seconds(1)) {
-      last_ = check_ ? check_() : Status(Ok{});
-      checked_at_ = now;
-    }
-    return *last_;
+Result<std::optional<std::string>> idempotency_key(const http::Request& request) {
+  auto header = request.header("idempotency-key");
+  if (!header) return std::optional<std::string>{};
+  if (header->empty() || header->size() > kMaxIdempotencyKeyLength) {
+    return Error::validation("Idempotency-Key", "must be 1 to 255 characters");
   }
+  return std::optional<std::string>{std::string(*header)};
+}
 
- private:
-  std::function<Status()> check_;
-  std::mutex mutex_;
-  std::optional<Status> last_;
-  std::chrono::steady_clock::time_point checked_at_;
-};
-
-}  // namespace
-
-struct PaymentsApi::Impl {
-  Dependencies deps;
-  CachedCheck kafka_ready;
-  CachedCheck database_ready;
-
-  explicit Impl(Dependencies d)
-      : deps(std::move(d)), kafka_ready(deps.kafka_ready), database_ready(deps.database_ready) {}
-
-  void count(std::string_view route, int status) {
-    deps.metrics
-        .counter("payments_api_requests_total", "HTTP requests by route and status",
-                 "route=\"" + std::string(route) + "\",status=\"" + std::to_string(status) + "\"")
-        .add();
-  }
-
-  awaitable<http::Response> route(const http::Request& request, std::string& route_name);
-  awaitable<http::Response> create_payment(const http::Request& request);
-  awaitable<http::Response> read_payment(std::string payment_id, bool status_only);
-  http::Response ready();
-  awaitable<Status> publish(events::OutgoingMessage message);
-};
 
 PaymentsApi::PaymentsApi(Dependencies dependencies) : impl_(std::make_unique<Impl>(std::move(dependencies))) {}
 PaymentsApi::~PaymentsApi() = default;
@@ -114,7 +77,7 @@ awaitable<http::Response> PaymentsApi::Impl::route(const http::Request& request,
 
   if (parts.size() == 1 && (parts[0] == "health" || parts[0] == "ready" || parts[0] == "metrics")) {
     name = parts[0];
-    if (!get) co_return error_response(method_not_allowed()).with_header("Allow", "GET");
+    if (!get) co_return method_not_allowed("GET");
     if (parts[0] == "health") co_return json_response(200, R"({"status":"ok"})");
     if (parts[0] == "ready") co_return ready();
     http::Response metrics = json_response(200, deps.metrics.render());
@@ -125,21 +88,51 @@ awaitable<http::Response> PaymentsApi::Impl::route(const http::Request& request,
   if (parts.size() >= 3 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "payments") {
     if (parts.size() == 3) {
       name = "payments.create";
-      if (!post) co_return error_response(method_not_allowed()).with_header("Allow", "POST");
+      if (!post) co_return method_not_allowed("POST");
       co_return co_await create_payment(request);
     }
     const std::string payment_id(parts[3]);
     if (!is_valid_external_id(payment_id)) co_return error_response(not_found("payment"));
     if (parts.size() == 4) {
       name = "payments.get";
-      if (!get) co_return error_response(method_not_allowed()).with_header("Allow", "GET");
+      if (!get) co_return method_not_allowed("GET");
       co_return co_await read_payment(payment_id, false);
     }
     if (parts.size() == 5 && parts[4] == "status") {
       name = "payments.status";
-      if (!get) co_return error_response(method_not_allowed()).with_header("Allow", "GET");
+      if (!get) co_return method_not_allowed("GET");
       co_return co_await read_payment(payment_id, true);
     }
+    if (parts.size() == 5 && parts[4] == "otp") {
+      name = "otp.send";
+      if (!post) co_return method_not_allowed("POST");
+      co_return co_await send_otp(payment_id);
+    }
+    if (parts.size() == 6 && parts[4] == "otp" && parts[5] == "verify") {
+      // The body holds a one-time code: never logged, never echoed.
+      name = "otp.verify";
+      if (!post) co_return method_not_allowed("POST");
+      co_return co_await verify_otp(request, payment_id);
+    }
+    if (parts.size() == 5 && parts[4] == "refunds") {
+      name = get ? "refunds.list" : "refunds.create";
+      if (post) co_return co_await create_refund(request, payment_id);
+      if (get) co_return co_await list_refunds(payment_id);
+      co_return method_not_allowed("GET, POST");
+    }
+  }
+
+  if (parts.size() == 4 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "refunds") {
+    name = "refunds.get";
+    if (!get) co_return method_not_allowed("GET");
+    co_return co_await read_refund(std::string(parts[3]));
+  }
+
+  if (parts.size() == 4 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "cards" && parts[3] == "validate") {
+    // Stateless, no I/O. This body holds a card number by design: it is never logged, stored or published.
+    name = "cards.validate";
+    if (!post) co_return method_not_allowed("POST");
+    co_return validate_card_request(request, current_year_month());
   }
   co_return error_response({ErrorCode::not_found, "no route for " + request.method + " " +
                                                       std::string(request.path().substr(0, 200)),
@@ -173,13 +166,10 @@ awaitable<http::Response> PaymentsApi::Impl::create_payment(const http::Request&
   if (!parsed) co_return error_response(parsed.error());
   const PaymentRequest& payment = parsed.value();
 
+  auto header = idempotency_key(request);
+  if (!header) co_return error_response(header.error());
   std::optional<store::IdempotencyRecord> key;
-  if (auto header = request.header("idempotency-key")) {
-    if (header->empty() || header->size() > kMaxIdempotencyKeyLength) {
-      co_return error_response(Error::validation("Idempotency-Key", "must be 1 to 255 characters"));
-    }
-    key = store::IdempotencyRecord{kCreateScope, std::string(*header), {}, {}, 202, {}};
-  }
+  if (header.value()) key = store::IdempotencyRecord{kCreateScope, *header.value(), {}, {}, 202, {}};
 
   const auto payment_id = PaymentId::generate(deps.random).str();
   store::PaymentRecord record;
@@ -226,7 +216,7 @@ awaitable<http::Response> PaymentsApi::Impl::create_payment(const http::Request&
 
   // 2. The command, durably in Kafka before the answer.
   events::CommandEnvelope command{new_uuid_v4(deps.random), events::CommandType::payment_create, payment_id,
-                                  events::rfc3339_now(), record.request_json};
+                                  rfc3339_now(), record.request_json};
   events::OutgoingMessage message{deps.topics.commands, payment_id,
                                   events::serialize_command(command), {}};
   auto published = co_await publish(std::move(message));
@@ -251,7 +241,14 @@ awaitable<http::Response> PaymentsApi::Impl::read_payment(std::string payment_id
   if (!found) co_return error_response(Error::unavailable("payments are temporarily unavailable"));
   if (!found.value()) co_return error_response(not_found("payment"));
   const auto& payment = *found.value();
-  co_return json_response(200, status_only ? status_view(payment) : payment_view(payment));
+  if (status_only) {
+    auto challenge = co_await run_blocking(deps.blocking, [&] { return deps.otps.find(payment_id); });
+    if (!challenge) co_return error_response(Error::unavailable("payments are temporarily unavailable"));
+    co_return json_response(200, status_view(payment, challenge.value()));
+  }
+  auto refunds = co_await run_blocking(deps.blocking, [&] { return deps.refunds.for_payment(payment_id); });
+  if (!refunds) co_return error_response(Error::unavailable("payments are temporarily unavailable"));
+  co_return json_response(200, payment_view(payment, refunds.value()));
 }
 
 }  // namespace payments::api

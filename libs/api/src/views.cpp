@@ -1,5 +1,8 @@
 #include "views.hpp"
 
+#include <algorithm>
+
+#include "payments/core/time.hpp"
 #include "payments/json/json.hpp"
 
 namespace payments::api {
@@ -32,16 +35,77 @@ std::string accepted_view(const std::string& payment_id) {
   return b.str();
 }
 
-std::string status_view(const store::PaymentRecord& p) {
+std::string status_view(const store::PaymentRecord& p, const std::optional<store::StoredChallenge>& otp) {
   json::Builder b;
   b.begin_object().field("payment_id", p.id).field("status", to_string(p.status)).field("updated_at", p.updated_at);
   write_failure(b, p);
   write_next_action(b, p);
+  if (otp) {
+    const auto& c = otp->challenge;
+    b.key("otp")
+        .begin_object()
+        .field("state", to_string(c.state))
+        .field("channel", otp->channel)
+        .field("destination", otp->destination_masked)
+        .field("expires_at", format_rfc3339(c.expires_at))
+        .field("attempts_remaining", static_cast<std::int64_t>(c.attempts_left))
+        .field("resends_remaining", static_cast<std::int64_t>(std::max(0, otp->max_resends - c.resends_used)));
+    if (!otp->last_result.empty()) b.field("last_result", otp->last_result);
+    b.end_object();
+  }
   b.end_object();
   return b.str();
 }
 
-std::string payment_view(const store::PaymentRecord& p) {
+namespace {
+
+void write_refund(json::Builder& b, const store::RefundRecord& r) {
+  b.begin_object().field("refund_id", r.id).field("payment_id", r.payment_id);
+  if (r.reserved) {
+    b.field("amount", r.amount);
+  } else if (r.requested_amount) {
+    b.field("amount", *r.requested_amount);
+  }
+  b.field("currency", r.currency).field("status", to_string(r.status)).optional_field("reason", r.reason);
+  if (!r.stripe_refund_id.empty()) b.field("stripe_refund_id", r.stripe_refund_id);
+  if (!r.failure_code.empty()) {
+    b.key("failure").begin_object().field("code", r.failure_code).field("message", r.failure_message).end_object();
+  }
+  b.field("created_at", r.created_at).field("updated_at", r.updated_at).end_object();
+}
+
+std::string refunds_array(const std::vector<store::RefundRecord>& refunds) {
+  std::string out = "[";
+  for (const auto& r : refunds) {
+    if (out.size() > 1) out += ",";
+    json::Builder b;
+    write_refund(b, r);
+    out += b.str();
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+std::string refund_view(const store::RefundRecord& refund) {
+  json::Builder b;
+  write_refund(b, refund);
+  return b.str();
+}
+
+std::string refund_list_view(const std::string& payment_id, const std::vector<store::RefundRecord>& refunds) {
+  json::Builder b;
+  b.begin_object().field("payment_id", payment_id).key("data").raw(refunds_array(refunds)).end_object();
+  return b.str();
+}
+
+std::string refund_accepted_view(const std::string& refund_id) {
+  json::Builder b;
+  b.begin_object().field("refund_id", refund_id).field("status", "pending").end_object();
+  return b.str();
+}
+
+std::string payment_view(const store::PaymentRecord& p, const std::vector<store::RefundRecord>& refunds) {
   json::Builder b;
   b.begin_object()
       .field("payment_id", p.id)
@@ -56,7 +120,7 @@ std::string payment_view(const store::PaymentRecord& p) {
   if (!p.stripe_payment_intent_id.empty()) b.field("stripe_payment_intent_id", p.stripe_payment_intent_id);
   write_failure(b, p);
   write_next_action(b, p);
-  b.key("refunds").raw("[]");
+  b.key("refunds").raw(refunds_array(refunds));
   b.field("created_at", p.created_at).field("updated_at", p.updated_at).end_object();
   return b.str();
 }

@@ -1,9 +1,9 @@
 #include "payments/core/log.hpp"
 
+#include "payments/core/time.hpp"
+
 #include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <string>
 
 namespace payments {
@@ -43,20 +43,6 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
-std::string utc_timestamp() {
-  using namespace std::chrono;
-  const auto now = system_clock::now();
-  const auto seconds = system_clock::to_time_t(now);
-  const auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[40];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(millis));
-  return out;
-}
-
 }  // namespace
 
 std::optional<LogLevel> parse_log_level(std::string_view text) noexcept {
@@ -78,7 +64,7 @@ void write(LogLevel level, std::string_view message, std::initializer_list<LogFi
   std::string line;
   line.reserve(128);
   line += "{\"ts\":";
-  append_json_string(line, utc_timestamp());
+  append_json_string(line, rfc3339_now());
   line += ",\"level\":";
   append_json_string(line, level_name(level));
   line += ",\"msg\":";

@@ -1,8 +1,6 @@
 #include "payments/events/commands.hpp"
 
 #include <array>
-#include <chrono>
-#include <ctime>
 
 #include "payments/core/ids.hpp"
 #include "payments/crypto/crypto.hpp"
@@ -81,6 +79,7 @@ Result<CommandEnvelope> parse_command_envelope(std::string_view text) {
   const auto* data = reader.member("data");
   if (data == nullptr || !data->IsObject()) return Error::validation("data", "must be an object");
   out.data_json = serialize(*data);
+  out.source = std::string(text);
   return out;
 }
 
@@ -158,6 +157,49 @@ std::string request_fingerprint(const PaymentRequest& request) {
   return crypto::sha256_hex(payment_request_json(request));
 }
 
+Result<RefundCommandData> parse_refund_request(std::string_view text, bool refund_id_required) {
+  auto document = json::parse(text, {.max_bytes = 4 * 1024, .max_depth = 2});
+  if (!document) return std::move(document).error();
+  if (json::contains_card_number(document.value())) return raw_card_data();
+  json::ObjectReader reader(document.value());
+  if (auto known = refund_id_required ? reader.only({"refund_id", "amount", "reason"}) : reader.only({"amount", "reason"});
+      !known) {
+    return std::move(known).error();
+  }
+  RefundCommandData request;
+  if (refund_id_required) {
+    auto id = reader.string("refund_id");
+    if (!id) return std::move(id).error();
+    request.refund_id = std::move(id).value();
+  } else {
+    request.refund_id = "ref_unassigned";  // the caller assigns the id; validated below for shape only
+  }
+  auto amount = reader.optional_integer("amount");
+  if (!amount) return std::move(amount).error();
+  request.amount = amount.value();
+  auto reason = reader.optional_string("reason");
+  if (!reason) return std::move(reason).error();
+  request.reason = std::move(reason).value();
+  if (auto valid = validate(request); !valid) return std::move(valid).error();
+  return request;
+}
+
+std::string refund_request_json(const RefundCommandData& request) {
+  json::Builder b;
+  b.begin_object().field("refund_id", request.refund_id);
+  if (request.amount) b.field("amount", *request.amount);
+  b.optional_field("reason", request.reason).end_object();
+  return b.str();
+}
+
+std::string refund_fingerprint(const std::string& payment_id, const RefundCommandData& request) {
+  json::Builder b;
+  b.begin_object().field("payment_id", payment_id);
+  if (request.amount) b.field("amount", *request.amount);
+  b.optional_field("reason", request.reason).end_object();
+  return crypto::sha256_hex(b.str());
+}
+
 std::string serialize_command(const CommandEnvelope& command) {
   json::Builder b;
   b.begin_object()
@@ -171,17 +213,5 @@ std::string serialize_command(const CommandEnvelope& command) {
   return b.str();
 }
 
-std::string rfc3339_now() {
-  using namespace std::chrono;
-  const auto now = system_clock::now();
-  const auto seconds = system_clock::to_time_t(now);
-  const auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[40];
-  const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(millis));
-  return buf;
-}
 
 }  // namespace payments::events

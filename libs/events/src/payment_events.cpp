@@ -29,6 +29,19 @@ std::string serialize(const PaymentEvent& event) {
   return b.str();
 }
 
+std::string serialize(const OtpMessage& m) {
+  json::Builder b;
+  b.begin_object()
+      .field("event_id", m.event_id)
+      .field("payment_id", m.payment_id)
+      .field("channel", m.channel)
+      .field("destination", m.destination)
+      .field("code", m.code)
+      .field("expires_at", m.expires_at)
+      .end_object();
+  return b.str();
+}
+
 std::string event_id_for(std::string_view payment_id, std::string_view what) {
   std::string name = "payments/event/";
   name += payment_id;

@@ -17,7 +17,7 @@ std::vector<std::string> TopicNames::all() const { return {commands, commands_dl
 
 const std::string& TopicNames::for_event(std::string_view event_type) const {
   if (event_type == event_type::kSucceeded) return success;
-  if (event_type == event_type::kRefunded) return refunded;
+  if (event_type == event_type::kRefunded || event_type == event_type::kRefundFailed) return refunded;
   return failed;
 }
 

@@ -2,7 +2,10 @@
 
 #include <soci/soci.h>
 
+#include "rows.hpp"
+
 namespace payments::store {
+namespace detail {
 namespace {
 
 constexpr const char* kPaymentColumns =
@@ -10,15 +13,6 @@ constexpr const char* kPaymentColumns =
     " request_hash, stripe_payment_intent_id, stripe_idempotency_key, failure_code, failure_decline_code,"
     " failure_message, next_action_url, amount_refunded,"
     " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.%fZ'), DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ')";
-
-std::string text_or_empty(const soci::row& row, std::size_t i) {
-  return row.get_indicator(i) == soci::i_null ? std::string{} : row.get<std::string>(i);
-}
-
-std::optional<std::string> optional_text(const soci::row& row, std::size_t i) {
-  if (row.get_indicator(i) == soci::i_null) return std::nullopt;
-  return row.get<std::string>(i);
-}
 
 PaymentRecord to_record(const soci::row& row) {
   PaymentRecord p;
@@ -40,13 +34,27 @@ PaymentRecord to_record(const soci::row& row) {
   p.failure_message = text_or_empty(row, 15);
   p.next_action_url = text_or_empty(row, 16);
   p.amount_refunded = row.get<long long>(17);
-  p.created_at = row.get<std::string>(18);
-  p.updated_at = row.get<std::string>(19);
-  // DATE_FORMAT's %f gives microseconds; keep milliseconds like every other timestamp the service writes.
-  for (auto* ts : {&p.created_at, &p.updated_at}) {
-    if (ts->size() == 27) *ts = ts->substr(0, 23) + "Z";
-  }
+  p.created_at = timestamp(row, 18);
+  p.updated_at = timestamp(row, 19);
   return p;
+}
+
+}  // namespace
+
+std::string text_or_empty(const soci::row& row, std::size_t i) {
+  return row.get_indicator(i) == soci::i_null ? std::string{} : row.get<std::string>(i);
+}
+
+std::optional<std::string> optional_text(const soci::row& row, std::size_t i) {
+  if (row.get_indicator(i) == soci::i_null) return std::nullopt;
+  return row.get<std::string>(i);
+}
+
+std::string timestamp(const soci::row& row, std::size_t i) {
+  std::string ts = text_or_empty(row, i);
+  // DATE_FORMAT's %f gives microseconds; keep milliseconds like every other timestamp the service writes.
+  if (ts.size() == 27) ts = ts.substr(0, 23) + "Z";
+  return ts;
 }
 
 std::optional<PaymentRecord> select_payment(soci::session& sql, const std::string& id, bool for_update) {
@@ -70,6 +78,13 @@ std::optional<IdempotencyRecord> select_key(soci::session& sql, const std::strin
   return r;
 }
 
+void insert_idempotency_key(soci::session& sql, const IdempotencyRecord& key) {
+  sql << "INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, resource_id, response_status,"
+         " response_body, created_at) VALUES (:s, :k, :h, :r, :st, :b, UTC_TIMESTAMP(6))",
+      soci::use(key.scope), soci::use(key.key), soci::use(key.request_hash), soci::use(key.resource_id),
+      soci::use(key.response_status), soci::use(key.response_body);
+}
+
 void insert_processed(soci::session& sql, const ProcessedCommand& c) {
   sql << "INSERT IGNORE INTO processed_commands (command_id, payment_id, command_type, outcome, processed_at)"
          " VALUES (:c, :p, :t, :o, UTC_TIMESTAMP(6))",
@@ -82,7 +97,32 @@ void insert_event(soci::session& sql, const OutboxEvent& e) {
       soci::use(e.event_id), soci::use(e.payment_id), soci::use(e.topic), soci::use(e.payload);
 }
 
-}  // namespace
+bool apply_transition(soci::session& sql, const Transition& t) {
+  auto current = select_payment(sql, t.payment_id, true);
+  if (!current || current->version != t.expected_version || !can_transition(current->status, t.to)) return false;
+  const std::string to(to_string(t.to));
+  const int next_version = t.expected_version + 1;
+  auto pick = [](const std::optional<std::string>& change, const std::string& now) { return change.value_or(now); };
+  const std::string intent = pick(t.stripe_payment_intent_id, current->stripe_payment_intent_id);
+  const std::string idem = pick(t.stripe_idempotency_key, current->stripe_idempotency_key);
+  const std::string code = pick(t.failure_code, current->failure_code);
+  const std::string decline = pick(t.failure_decline_code, current->failure_decline_code);
+  const std::string message = pick(t.failure_message, current->failure_message);
+  const std::string action = pick(t.next_action_url, current->next_action_url);
+  sql << "UPDATE payments SET status = :s, version = :nv, stripe_payment_intent_id = NULLIF(:pi, ''),"
+         " stripe_idempotency_key = NULLIF(:ik, ''), failure_code = NULLIF(:fc, ''),"
+         " failure_decline_code = NULLIF(:fd, ''), failure_message = NULLIF(:fm, ''),"
+         " next_action_url = NULLIF(:na, ''), updated_at = UTC_TIMESTAMP(6) WHERE id = :id AND version = :v",
+      soci::use(to), soci::use(next_version), soci::use(intent), soci::use(idem), soci::use(code),
+      soci::use(decline), soci::use(message), soci::use(action), soci::use(t.payment_id),
+      soci::use(t.expected_version);
+  if (t.event) insert_event(sql, *t.event);
+  return true;
+}
+
+}  // namespace detail
+
+using namespace detail;
 
 Result<PaymentRepository::CreateResult> PaymentRepository::create(const PaymentRecord& p,
                                                                   const std::optional<IdempotencyRecord>& key) {
@@ -113,12 +153,7 @@ Result<PaymentRepository::CreateResult> PaymentRepository::create(const PaymentR
         soci::use(p.id), soci::use(p.order_id), soci::use(amount), soci::use(p.currency), soci::use(p.payment_method),
         soci::use(customer, customer_ind), soci::use(description, description_ind), soci::use(p.request_json),
         soci::use(status_text), soci::use(p.request_hash);
-    if (key) {
-      sql << "INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, resource_id, response_status,"
-             " response_body, created_at) VALUES (:s, :k, :h, :r, :st, :b, UTC_TIMESTAMP(6))",
-          soci::use(key->scope), soci::use(key->key), soci::use(key->request_hash), soci::use(key->resource_id),
-          soci::use(key->response_status), soci::use(key->response_body);
-    }
+    if (key) insert_idempotency_key(sql, *key);
     tx.commit();
     result.outcome = CreateOutcome::created;
   });
@@ -141,28 +176,10 @@ Result<bool> PaymentRepository::apply(const Transition& t, const std::optional<P
   bool applied = false;
   auto status = database_.with_session([&](soci::session& sql) {
     soci::transaction tx(sql);
-    auto current = select_payment(sql, t.payment_id, true);
-    if (!current || current->version != t.expected_version || !can_transition(current->status, t.to)) return;
-    const std::string to(to_string(t.to));
-    const int next_version = t.expected_version + 1;
-    auto pick = [](const std::optional<std::string>& change, const std::string& now) { return change.value_or(now); };
-    const std::string intent = pick(t.stripe_payment_intent_id, current->stripe_payment_intent_id);
-    const std::string idem = pick(t.stripe_idempotency_key, current->stripe_idempotency_key);
-    const std::string code = pick(t.failure_code, current->failure_code);
-    const std::string decline = pick(t.failure_decline_code, current->failure_decline_code);
-    const std::string message = pick(t.failure_message, current->failure_message);
-    const std::string action = pick(t.next_action_url, current->next_action_url);
-    sql << "UPDATE payments SET status = :s, version = :nv, stripe_payment_intent_id = NULLIF(:pi, ''),"
-           " stripe_idempotency_key = NULLIF(:ik, ''), failure_code = NULLIF(:fc, ''),"
-           " failure_decline_code = NULLIF(:fd, ''), failure_message = NULLIF(:fm, ''),"
-           " next_action_url = NULLIF(:na, ''), updated_at = UTC_TIMESTAMP(6) WHERE id = :id AND version = :v",
-        soci::use(to), soci::use(next_version), soci::use(intent), soci::use(idem), soci::use(code),
-        soci::use(decline), soci::use(message), soci::use(action), soci::use(t.payment_id),
-        soci::use(t.expected_version);
-    if (t.event) insert_event(sql, *t.event);
+    applied = apply_transition(sql, t);
+    if (!applied) return;
     if (command) insert_processed(sql, *command);
     tx.commit();
-    applied = true;
   });
   if (!status) return std::move(status).error();
   return applied;

@@ -1,17 +1,14 @@
 #include "payments/worker/command_processor.hpp"
 
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-
-#include <algorithm>
-#include <random>
-
 #include "payments/core/charge_outcome.hpp"
 #include "payments/core/log.hpp"
+#include "payments/core/stripe_keys.hpp"
 #include "payments/events/payment_events.hpp"
 #include "payments/events/topics.hpp"
 #include "payments/json/json.hpp"
 #include "payments/runtime/awaitable.hpp"
+#include "backoff.hpp"
+#include "owed_events.hpp"
 
 namespace payments::worker {
 namespace {
@@ -19,13 +16,6 @@ namespace {
 using boost::asio::awaitable;
 
 constexpr int kMaxSteps = 8;  // status moves one command may drive; a guard against a loop, never reached
-
-std::string charge_idempotency_key(const std::string& payment_id) { return "payments:" + payment_id + ":charge"; }
-
-awaitable<void> sleep_for(std::chrono::milliseconds delay) {
-  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, delay);
-  co_await timer.async_wait(boost::asio::use_awaitable);
-}
 
 store::PaymentRecord record_from(const std::string& payment_id, const PaymentRequest& request) {
   store::PaymentRecord r;
@@ -39,32 +29,6 @@ store::PaymentRecord record_from(const std::string& payment_id, const PaymentReq
   r.request_json = events::payment_request_json(request);
   r.request_hash = events::request_fingerprint(request);
   return r;
-}
-
-// The event a payment owes when it reaches `status`, if any.
-std::optional<store::OutboxEvent> event_for(const events::TopicNames& topics, const store::PaymentRecord& p,
-                                            PaymentStatus status, const ChargeOutcome& outcome) {
-  events::PaymentEvent e;
-  switch (status) {
-    case PaymentStatus::succeeded: e.type = events::event_type::kSucceeded; break;
-    case PaymentStatus::failed:
-    case PaymentStatus::canceled: e.type = events::event_type::kFailed; break;
-    default: return std::nullopt;
-  }
-  e.event_id = events::event_id_for(p.id, to_string(status));
-  e.payment_id = p.id;
-  e.order_id = p.order_id;
-  e.amount = p.amount;
-  e.currency = p.currency;
-  e.status = std::string(to_string(status));
-  e.stripe_payment_intent_id = outcome.payment_intent_id.empty() ? p.stripe_payment_intent_id
-                                                                 : outcome.payment_intent_id;
-  e.occurred_at = events::rfc3339_now();
-  if (status != PaymentStatus::succeeded) {
-    e.failure = events::Failure{outcome.failure_code.empty() ? "canceled" : outcome.failure_code,
-                                outcome.failure_decline_code, outcome.failure_message};
-  }
-  return store::OutboxEvent{e.event_id, p.id, topics.for_event(e.type), events::serialize(e)};
 }
 
 }  // namespace
@@ -96,17 +60,12 @@ awaitable<bool> CommandProcessor::process(events::CommandEnvelope command) {
     }
     switch (command.type) {
       case events::CommandType::payment_create: co_return co_await create_payment(command);
-      default: {
-        // Known to the contract, not handled by this version: park it where an operator sees it.
-        events::IncomingMessage original;
-        original.topic = deps_.topics.commands;
-        original.key = command.payment_id;
-        original.value = events::serialize_command(command);
-        co_return co_await dead_letter(std::move(original),
-                                       "command type " + std::string(to_string(command.type)) +
-                                           " is not handled by this worker version");
-      }
+      case events::CommandType::refund_create: co_return co_await create_refund(command);
+      case events::CommandType::payment_otp_send: co_return co_await send_otp(command);
+      case events::CommandType::payment_otp_verify: co_return co_await verify_otp_code(command);
     }
+    co_return co_await dead_letter_command(command, "command type " + std::string(to_string(command.type)) +
+                                                        " is not handled by this worker version");
   } catch (const std::exception& e) {
     log::error("command processing failed", {{"command_id", command.command_id}, {"error", e.what()}});
     co_return false;
@@ -122,14 +81,9 @@ awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& 
   if (!request) {
     if (existing.value()) {
       // The payment is fine; this command is not. Do not fail a good payment over a bad duplicate.
-      events::IncomingMessage original{deps_.topics.commands, 0, 0, command.payment_id,
-                                       events::serialize_command(command), {}};
       if (request.error().code == ErrorCode::raw_card_data) co_return co_await finish(command, "rejected");
-      if (!co_await dead_letter(std::move(original), "invalid payment.create for an existing payment: " +
-                                                        request.error().message)) {
-        co_return false;
-      }
-      co_return co_await finish(command, "dead_lettered");
+      co_return co_await dead_letter_command(command, "invalid payment.create for an existing payment: " +
+                                                          request.error().message);
     }
     co_return co_await reject(command, request.error());
   }
@@ -140,13 +94,8 @@ awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& 
                                                   [&] { return deps_.payments.create(record, std::nullopt); });
     if (!created) co_return false;
   } else if (existing.value()->request_hash != events::request_fingerprint(request.value())) {
-    events::IncomingMessage original{deps_.topics.commands, 0, 0, command.payment_id,
-                                     events::serialize_command(command), {}};
-    if (!co_await dead_letter(std::move(original),
-                              "payment_id " + command.payment_id + " already belongs to a different payment")) {
-      co_return false;
-    }
-    co_return co_await finish(command, "dead_lettered");
+    co_return co_await dead_letter_command(command,
+                                           "payment_id " + command.payment_id + " already belongs to a different payment");
   }
 
   if (!co_await drive(command.payment_id)) co_return false;
@@ -160,6 +109,11 @@ awaitable<bool> CommandProcessor::drive(const std::string& payment_id) {
     const store::PaymentRecord payment = *found.value();
 
     if (payment.status == PaymentStatus::pending) {
+      auto request = events::parse_payment_request(payment.request_json);
+      if (request && request->otp) {
+        if (!co_await start_otp(payment, *request->otp)) co_return false;
+        continue;
+      }
       store::Transition start{.payment_id = payment.id,
                               .expected_version = payment.version,
                               .to = PaymentStatus::processing,
@@ -176,7 +130,8 @@ awaitable<bool> CommandProcessor::drive(const std::string& payment_id) {
       if (after.value()->status == PaymentStatus::processing) break;
       continue;
     }
-    break;  // requires_action or final: nothing for a command to do but publish what is owed
+    if (payment.status == PaymentStatus::otp_required && !co_await deliver_otp(payment)) co_return false;
+    break;  // otp_required, requires_action or final: nothing for a command to do but publish what is owed
   }
   co_return co_await flush_outbox(payment_id);
 }
@@ -206,9 +161,7 @@ awaitable<bool> CommandProcessor::charge(const store::PaymentRecord& payment) {
     }
   }
 
-  std::mt19937_64 jitter(std::hash<std::string>{}(payment.id));
-  auto delay = options_.retry_initial_delay;
-  const auto deadline = std::chrono::steady_clock::now() + options_.retry_deadline;
+  Backoff backoff(options_.retry_initial_delay, options_.retry_max_delay, options_.retry_deadline, payment.id);
   for (;;) {
     auto call = [this, &intent](std::function<void(StripeResult<PaymentIntent>)> done) {
       deps_.stripe.create_payment_intent(intent, std::move(done));
@@ -225,7 +178,9 @@ awaitable<bool> CommandProcessor::charge(const store::PaymentRecord& payment) {
                           .failure_decline_code = outcome.failure_decline_code,
                           .failure_message = outcome.failure_message,
                           .next_action_url = outcome.redirect_url,
-                          .event = event_for(deps_.topics, payment, outcome.status, outcome)};
+                          .event = payment_event(deps_.topics, payment, outcome.status, outcome.payment_intent_id,
+                                                 {outcome.failure_code, outcome.failure_decline_code,
+                                                  outcome.failure_message})};
       auto applied = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.apply(t); });
       if (!applied) co_return false;
       deps_.metrics.counter("payments_worker_charges_total", "Charge outcomes", "status=\"" +
@@ -236,17 +191,14 @@ awaitable<bool> CommandProcessor::charge(const store::PaymentRecord& payment) {
                                     {"failure_code", outcome.failure_code}});
       co_return true;
     }
-    if (outcome.kind == ChargeOutcome::Kind::unresolved || std::chrono::steady_clock::now() + delay > deadline) {
+    if (outcome.kind == ChargeOutcome::Kind::unresolved || !backoff.can_wait()) {
       log::warn("payment outcome unresolved; left processing for reconciliation",
                 {{"payment_id", payment.id}, {"reason", outcome.reason}});
       deps_.metrics.counter("payments_worker_unresolved_total", "Charges left processing for reconciliation").add();
       co_return true;
     }
     log::info("retrying Stripe", {{"payment_id", payment.id}, {"reason", outcome.reason}});
-    const auto sleep = std::chrono::milliseconds(
-        static_cast<std::int64_t>(std::uniform_int_distribution<std::int64_t>(delay.count() / 2, delay.count())(jitter)));
-    co_await sleep_for(sleep);
-    delay = std::min(delay * 2, options_.retry_max_delay);
+    co_await backoff.wait();
   }
 }
 
@@ -275,7 +227,7 @@ awaitable<bool> CommandProcessor::reject(const events::CommandEnvelope& command,
   e.type = events::event_type::kFailed;
   e.payment_id = command.payment_id;
   e.status = "failed";
-  e.occurred_at = events::rfc3339_now();
+  e.occurred_at = rfc3339_now();
   std::string message = error.message;
   if (!error.field.empty() && message.rfind(error.field, 0) != 0) message = error.field + ": " + message;
   e.failure = events::Failure{std::string(to_string(error.code)), "", message};
@@ -285,7 +237,9 @@ awaitable<bool> CommandProcessor::reject(const events::CommandEnvelope& command,
       json::ObjectReader reader(data.value());
       if (auto order = reader.string("order_id")) e.order_id = order.value().substr(0, 255);
       if (auto amount = reader.integer("amount")) e.amount = amount.value();
-      if (auto currency = reader.string("currency")) e.currency = currency.value().substr(0, 3);
+      if (auto currency = reader.string("currency"); currency && Currency::from_code(currency.value())) {
+        e.currency = currency.value();
+      }
     }
   }
   events::OutgoingMessage out{deps_.topics.failed, command.payment_id, events::serialize(e), {}};
@@ -306,13 +260,24 @@ awaitable<bool> CommandProcessor::finish(const events::CommandEnvelope& command,
   co_return true;
 }
 
+awaitable<bool> CommandProcessor::dead_letter_command(const events::CommandEnvelope& command, std::string reason) {
+  // The exact bytes read from Kafka when there are some; else (a command built here) its serialized form.
+  events::IncomingMessage original{command.source_topic.empty() ? deps_.topics.commands : command.source_topic,
+                                   command.source_partition, command.source_offset, command.payment_id,
+                                   command.source.empty() ? events::serialize_command(command) : command.source,
+                                   {}};
+  if (!co_await dead_letter(std::move(original), std::move(reason))) co_return false;
+  co_return co_await finish(command, "dead_lettered");
+}
+
 awaitable<bool> CommandProcessor::dead_letter(events::IncomingMessage message, std::string reason) {
-  events::OutgoingMessage out{deps_.topics.commands_dlq, message.key, message.value,
-                              {{"dlq-reason", reason},
-                               {"dlq-original-topic", message.topic},
-                               {"dlq-original-partition", std::to_string(message.partition)},
-                               {"dlq-original-offset", std::to_string(message.offset)},
-                               {"dlq-failed-at", events::rfc3339_now()}}};
+  events::Headers headers{{"dlq-reason", reason}, {"dlq-original-topic", message.topic}};
+  if (message.offset >= 0) {
+    headers.emplace_back("dlq-original-partition", std::to_string(message.partition));
+    headers.emplace_back("dlq-original-offset", std::to_string(message.offset));
+  }
+  headers.emplace_back("dlq-failed-at", rfc3339_now());
+  events::OutgoingMessage out{deps_.topics.commands_dlq, message.key, message.value, std::move(headers)};
   auto delivered = co_await publish(std::move(out));
   if (!delivered) co_return false;
   deps_.metrics.counter("payments_worker_dead_letters_total", "Commands sent to payment-commands-dlq").add();

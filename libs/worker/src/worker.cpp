@@ -111,6 +111,9 @@ struct Worker::Impl {
     } else if (auto envelope = events::parse_command_envelope(message.value)) {
       key = envelope->payment_id;
       job.command = std::move(envelope).value();
+      job.command->source_topic = message.topic;
+      job.command->source_partition = message.partition;
+      job.command->source_offset = message.offset;
     } else {
       const auto& e = envelope.error();
       job.reason = e.field.empty() ? e.message : e.field + ": " + e.message;

@@ -17,11 +17,15 @@
 #include "payments/events/topics.hpp"
 #include "payments/http/message.hpp"
 #include "payments/store/payment_repository.hpp"
+#include "payments/store/otp_repository.hpp"
+#include "payments/store/refund_repository.hpp"
 
 namespace payments::api {
 
 struct Dependencies {
   store::PaymentRepository& payments;
+  store::RefundRepository& refunds;
+  store::OtpRepository& otps;
   events::Producer& producer;
   boost::asio::thread_pool& blocking;  // where database calls run
   MetricsRegistry& metrics;

@@ -2,12 +2,15 @@
 // The messages on payment-commands: an envelope (command_id, type, payment_id, issued_at, data) and the
 // data of each type. Written by the API and by order services directly; both go through these functions.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "payments/core/payment_request.hpp"
+#include "payments/core/refund.hpp"
 #include "payments/core/result.hpp"
+#include "payments/core/time.hpp"
 
 namespace payments::events {
 
@@ -22,6 +25,13 @@ struct CommandEnvelope {
   std::string payment_id;
   std::string issued_at;  // RFC 3339, as the producer wrote it
   std::string data_json;  // the `data` object, serialized
+
+  // Where it was read from, when it came from Kafka: the exact bytes (what a DLQ copy must carry) and the
+  // record's position. Not part of the serialized command.
+  std::string source;
+  std::string source_topic;
+  std::int32_t source_partition = -1;
+  std::int64_t source_offset = -1;
 };
 
 // Largest command accepted from Kafka; bigger ones go to the DLQ unread.
@@ -40,9 +50,14 @@ Result<PaymentRequest> parse_payment_request(std::string_view json);
 std::string payment_request_json(const PaymentRequest& request);
 std::string request_fingerprint(const PaymentRequest& request);
 
+// Reads and validates refund data: `refund.create` data ({refund_id, amount?, reason?}) when
+// `refund_id_required`, else the REST body of POST /api/v1/payments/{id}/refunds ({amount?, reason?}).
+Result<RefundCommandData> parse_refund_request(std::string_view json, bool refund_id_required);
+// Canonical refund.create data, and its fingerprint for idempotency.
+std::string refund_request_json(const RefundCommandData& request);
+std::string refund_fingerprint(const std::string& payment_id, const RefundCommandData& request);
+
 std::string serialize_command(const CommandEnvelope& command);
 
-// Now, as RFC 3339 UTC with milliseconds.
-std::string rfc3339_now();
 
 }  // namespace payments::events

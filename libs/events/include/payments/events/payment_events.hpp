@@ -34,9 +34,23 @@ namespace event_type {
 inline constexpr std::string_view kSucceeded = "payment.succeeded";
 inline constexpr std::string_view kFailed = "payment.failed";
 inline constexpr std::string_view kRefunded = "payment.refunded";
+// On payment-refunded too: a refund that was rejected (over the refundable amount, payment not succeeded)
+// or that Stripe failed. `refund_id`, `refund_amount` and `failure` say which and why.
+inline constexpr std::string_view kRefundFailed = "payment.refund_failed";
 }  // namespace event_type
 
 std::string serialize(const PaymentEvent& event);
+
+// The message on payment-otp for the notification service: the only place a one-time code appears in clear.
+struct OtpMessage {
+  std::string event_id;
+  std::string payment_id;
+  std::string channel;
+  std::string destination;
+  std::string code;
+  std::string expires_at;  // RFC 3339
+};
+std::string serialize(const OtpMessage& message);
 
 // The stable id of the event a transition produces: a UUID derived from the payment and what happened.
 std::string event_id_for(std::string_view payment_id, std::string_view what);

@@ -10,11 +10,15 @@
 #include <string>
 
 #include "payments/core/metrics.hpp"
+#include "payments/core/otp.hpp"
+#include "payments/core/random.hpp"
 #include "payments/core/stripe_gateway.hpp"
 #include "payments/events/commands.hpp"
 #include "payments/events/kafka.hpp"
 #include "payments/events/topics.hpp"
 #include "payments/store/payment_repository.hpp"
+#include "payments/store/otp_repository.hpp"
+#include "payments/store/refund_repository.hpp"
 
 namespace payments::worker {
 
@@ -24,10 +28,15 @@ struct ProcessorOptions {
   std::chrono::milliseconds retry_deadline{60'000};
   std::chrono::milliseconds retry_initial_delay{500};
   std::chrono::milliseconds retry_max_delay{10'000};
+  OtpPolicy otp_policy;
 };
 
 struct ProcessorDependencies {
   store::PaymentRepository& payments;
+  store::RefundRepository& refunds;
+  store::OtpRepository& otps;
+  const OtpHasher& otp_hasher;
+  RandomSource& random;
   StripeGateway& stripe;
   events::Producer& producer;
   boost::asio::thread_pool& blocking;
@@ -43,6 +52,9 @@ class CommandProcessor {
   // is unavailable: the caller must not commit past it and should retry it.
   boost::asio::awaitable<bool> process(events::CommandEnvelope command);
 
+  // Fails the payments whose one-time code expired with nobody verifying it. Returns how many.
+  boost::asio::awaitable<int> expire_due_otps();
+
   // Sends a command that cannot be understood to payment-commands-dlq, unchanged, with the reason in headers.
   boost::asio::awaitable<bool> dead_letter(events::IncomingMessage message, std::string reason);
 
@@ -52,6 +64,16 @@ class CommandProcessor {
   boost::asio::awaitable<bool> drive(const std::string& payment_id);
   boost::asio::awaitable<bool> charge(const store::PaymentRecord& payment);
   boost::asio::awaitable<bool> reject(const events::CommandEnvelope& command, const Error& error);
+  boost::asio::awaitable<bool> create_refund(const events::CommandEnvelope& command);
+  boost::asio::awaitable<bool> refund_at_stripe(const store::PaymentRecord& payment, const store::RefundRecord& refund);
+  boost::asio::awaitable<bool> start_otp(const store::PaymentRecord& payment, const OtpDelivery& delivery);
+  boost::asio::awaitable<bool> deliver_otp(const store::PaymentRecord& payment);
+  boost::asio::awaitable<bool> send_otp(const events::CommandEnvelope& command);
+  boost::asio::awaitable<bool> verify_otp_code(const events::CommandEnvelope& command);
+  boost::asio::awaitable<bool> publish_code(const std::string& payment_id, const OtpChallenge& challenge,
+                                            const std::string& channel, const std::string& destination,
+                                            const std::string& code);
+  boost::asio::awaitable<bool> dead_letter_command(const events::CommandEnvelope& command, std::string reason);
   boost::asio::awaitable<bool> flush_outbox(const std::string& payment_id);
   boost::asio::awaitable<Status> publish(events::OutgoingMessage message);
   boost::asio::awaitable<bool> finish(const events::CommandEnvelope& command, std::string outcome);

@@ -1,0 +1,79 @@
+#pragma once
+// PaymentsApi's private state, shared by the files that implement its routes.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "payments/api/payments_api.hpp"
+#include "payments/events/commands.hpp"
+
+namespace payments::api {
+
+// A cached readiness answer, so /ready under load does not hammer Kafka and MySQL.
+class CachedCheck {
+ public:
+  explicit CachedCheck(std::function<Status()> check) : check_(std::move(check)) {}
+  Status get() {
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (!last_ || now - checked_at_ > std::chrono::seconds(1)) {
+      last_ = check_ ? check_() : Status(Ok{});
+      checked_at_ = now;
+    }
+    return *last_;
+  }
+
+ private:
+  std::function<Status()> check_;
+  std::mutex mutex_;
+  std::optional<Status> last_;
+  std::chrono::steady_clock::time_point checked_at_;
+};
+
+struct PaymentsApi::Impl {
+  Dependencies deps;
+  CachedCheck kafka_ready;
+  CachedCheck database_ready;
+
+  explicit Impl(Dependencies d)
+      : deps(std::move(d)), kafka_ready(deps.kafka_ready), database_ready(deps.database_ready) {}
+
+  void count(std::string_view route, int status) {
+    deps.metrics
+        .counter("payments_api_requests_total", "HTTP requests by route and status",
+                 "route=\"" + std::string(route) + "\",status=\"" + std::to_string(status) + "\"")
+        .add();
+  }
+
+  boost::asio::awaitable<http::Response> route(const http::Request& request, std::string& route_name);
+  boost::asio::awaitable<http::Response> create_payment(const http::Request& request);
+  boost::asio::awaitable<http::Response> read_payment(std::string payment_id, bool status_only);
+  http::Response ready();
+  boost::asio::awaitable<Status> publish(events::OutgoingMessage message);
+
+  // refunds.cpp
+  boost::asio::awaitable<http::Response> create_refund(const http::Request& request, std::string payment_id);
+  boost::asio::awaitable<http::Response> list_refunds(std::string payment_id);
+  boost::asio::awaitable<http::Response> read_refund(std::string refund_id);
+
+  // otp.cpp
+  boost::asio::awaitable<http::Response> send_otp(std::string payment_id);
+  boost::asio::awaitable<http::Response> verify_otp(const http::Request& request, std::string payment_id);
+  // The payment when it is waiting for a one-time code; else the error to answer with.
+  boost::asio::awaitable<Result<store::PaymentRecord>> waiting_for_code(std::string payment_id);
+  boost::asio::awaitable<http::Response> publish_otp_command(events::CommandType type, std::string payment_id,
+                                                             std::string data_json);
+};
+
+http::Response json_response(int status, std::string body);
+Error not_found(std::string_view what);
+constexpr std::size_t kMaxIdempotencyKeyLength = 255;
+// The Idempotency-Key header, when present and well-formed; an error when present and malformed.
+Result<std::optional<std::string>> idempotency_key(const http::Request& request);
+
+}  // namespace payments::api

@@ -1,0 +1,80 @@
+#pragma once
+// Refunds in MySQL. Accepting a refund (reserving its amount) and settling it each run in one transaction
+// that locks the payment row first, so concurrent refunds of one payment are decided one at a time and the
+// refunds that are pending or succeeded never add up to more than was paid.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "payments/core/refund.hpp"
+#include "payments/store/database.hpp"
+#include "payments/store/payment_repository.hpp"
+
+namespace payments::store {
+
+struct RefundRecord {
+  std::string id;
+  std::string payment_id;
+  std::optional<std::int64_t> requested_amount;
+  std::int64_t amount = 0;  // decided when accepted
+  std::string currency;
+  std::optional<std::string> reason;
+  RefundStatus status = RefundStatus::pending;
+  bool reserved = false;
+  int version = 0;
+  std::string request_hash;
+  std::string stripe_refund_id;
+  std::string stripe_idempotency_key;
+  std::string failure_code;
+  std::string failure_message;
+  std::string created_at;
+  std::string updated_at;
+};
+
+// Builds the event a settled refund owes, from the payment and refund as they are after the change.
+using RefundEventFactory = std::function<std::optional<OutboxEvent>(const PaymentRecord&, const RefundRecord&)>;
+
+class RefundRepository {
+ public:
+  explicit RefundRepository(Database& database) : database_(database) {}
+
+  enum class CreateOutcome { created, replayed, conflict, payment_missing, exists };
+  struct CreateResult {
+    CreateOutcome outcome = CreateOutcome::created;
+    std::optional<IdempotencyRecord> previous;
+  };
+  // The API's first record of a refund (pending, not yet reserved), with its idempotency key.
+  Result<CreateResult> create(const RefundRecord& refund, const std::optional<IdempotencyRecord>& key);
+
+  Result<std::optional<RefundRecord>> find(const std::string& refund_id);
+  Result<std::vector<RefundRecord>> for_payment(const std::string& payment_id);
+
+  struct Reservation {
+    RefundRecord refund;      // as it stands after the call
+    bool newly_decided = false;
+  };
+  // Accepts the refund against its payment or rejects it (status failed with the reason), once. When the
+  // refund row does not exist yet (a command straight from Kafka) it is created from `proposed`. A refund
+  // already decided is returned as it is. `on_rejected` builds the event a rejection owes.
+  Result<Reservation> reserve(const RefundRecord& proposed, const RefundEventFactory& on_rejected);
+
+  // Records Stripe's refund id while the refund is still pending.
+  Status note_stripe_refund(const std::string& refund_id, const std::string& stripe_refund_id);
+
+  // Settles a pending, reserved refund as succeeded (adding to the payment's amount_refunded and moving its
+  // status) or failed (its reservation lapses). Returns false when it was already settled.
+  Result<bool> settle(const std::string& refund_id, RefundStatus outcome, const std::string& stripe_refund_id,
+                      const std::string& failure_code, const std::string& failure_message,
+                      const RefundEventFactory& event);
+
+  // Releases a refund that never reached the queue (the API's undo).
+  Status withdraw(const std::string& refund_id, const std::optional<IdempotencyRecord>& key);
+
+ private:
+  Database& database_;
+};
+
+}  // namespace payments::store

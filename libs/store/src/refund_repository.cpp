@@ -1,0 +1,239 @@
+#include "payments/store/refund_repository.hpp"
+
+#include <soci/soci.h>
+
+#include "rows.hpp"
+
+namespace payments::store {
+namespace {
+
+using namespace detail;
+
+constexpr const char* kRefundColumns =
+    "id, payment_id, requested_amount, amount, currency, reason, status, reserved, version, request_hash,"
+    " stripe_refund_id, stripe_idempotency_key, failure_code, failure_message,"
+    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.%fZ'), DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ')";
+
+RefundRecord to_refund(const soci::row& row) {
+  RefundRecord r;
+  r.id = row.get<std::string>(0);
+  r.payment_id = row.get<std::string>(1);
+  if (row.get_indicator(2) != soci::i_null) r.requested_amount = row.get<long long>(2);
+  r.amount = row.get<long long>(3);
+  r.currency = row.get<std::string>(4);
+  r.reason = optional_text(row, 5);
+  r.status = parse_refund_status(row.get<std::string>(6)).value_or(RefundStatus::pending);
+  r.reserved = row.get<int>(7) != 0;
+  r.version = row.get<int>(8);
+  r.request_hash = row.get<std::string>(9);
+  r.stripe_refund_id = text_or_empty(row, 10);
+  r.stripe_idempotency_key = row.get<std::string>(11);
+  r.failure_code = text_or_empty(row, 12);
+  r.failure_message = text_or_empty(row, 13);
+  r.created_at = timestamp(row, 14);
+  r.updated_at = timestamp(row, 15);
+  return r;
+}
+
+std::optional<RefundRecord> select_refund(soci::session& sql, const std::string& id, bool for_update) {
+  soci::rowset<soci::row> rows = (sql.prepare << "SELECT " << kRefundColumns << " FROM refunds WHERE id = :id"
+                                              << (for_update ? " FOR UPDATE" : ""),
+                                  soci::use(id));
+  for (const auto& row : rows) return to_refund(row);
+  return std::nullopt;
+}
+
+void insert_refund(soci::session& sql, const RefundRecord& r) {
+  long long requested = r.requested_amount.value_or(0);
+  soci::indicator requested_ind = r.requested_amount ? soci::i_ok : soci::i_null;
+  std::string reason = r.reason.value_or("");
+  soci::indicator reason_ind = r.reason ? soci::i_ok : soci::i_null;
+  const std::string status(to_string(r.status));
+  const long long amount = r.amount;
+  sql << "INSERT INTO refunds (id, payment_id, requested_amount, amount, currency, reason, status, reserved,"
+         " version, request_hash, stripe_idempotency_key, failure_code, failure_message, created_at, updated_at)"
+         " VALUES (:id, :p, :ra, :a, :c, :r, :s, 0, 0, :h, :k, NULLIF(:fc, ''), NULLIF(:fm, ''),"
+         " UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
+      soci::use(r.id), soci::use(r.payment_id), soci::use(requested, requested_ind), soci::use(amount),
+      soci::use(r.currency), soci::use(reason, reason_ind), soci::use(status), soci::use(r.request_hash),
+      soci::use(r.stripe_idempotency_key), soci::use(r.failure_code), soci::use(r.failure_message);
+}
+
+std::int64_t reserved_total(soci::session& sql, const std::string& payment_id) {
+  long long total = 0;
+  soci::indicator ind = soci::i_null;
+  sql << "SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE payment_id = :p AND reserved = 1"
+         " AND status IN ('pending', 'succeeded')",
+      soci::use(payment_id), soci::into(total, ind);
+  return total;
+}
+
+}  // namespace
+
+Result<RefundRepository::CreateResult> RefundRepository::create(const RefundRecord& refund,
+                                                                const std::optional<IdempotencyRecord>& key) {
+  CreateResult result;
+  auto status = database_.with_session([&](soci::session& sql) {
+    soci::transaction tx(sql);
+    if (key) {
+      if (auto previous = select_key(sql, key->scope, key->key)) {
+        result.outcome = previous->request_hash == key->request_hash ? CreateOutcome::replayed : CreateOutcome::conflict;
+        result.previous = std::move(previous);
+        return;
+      }
+    }
+    auto payment = select_payment(sql, refund.payment_id, true);
+    if (!payment) {
+      result.outcome = CreateOutcome::payment_missing;
+      return;
+    }
+    if (select_refund(sql, refund.id, false)) {
+      result.outcome = CreateOutcome::exists;
+      return;
+    }
+    RefundRecord row = refund;
+    row.currency = payment->currency;
+    insert_refund(sql, row);
+    if (key) insert_idempotency_key(sql, *key);
+    tx.commit();
+  });
+  if (!status) {
+    if (key && status.error().message.find("Duplicate entry") != std::string::npos) return create(refund, key);
+    return std::move(status).error();
+  }
+  return result;
+}
+
+Result<std::optional<RefundRecord>> RefundRepository::find(const std::string& refund_id) {
+  std::optional<RefundRecord> out;
+  auto status = database_.with_session([&](soci::session& sql) { out = select_refund(sql, refund_id, false); });
+  if (!status) return std::move(status).error();
+  return out;
+}
+
+Result<std::vector<RefundRecord>> RefundRepository::for_payment(const std::string& payment_id) {
+  std::vector<RefundRecord> out;
+  auto status = database_.with_session([&](soci::session& sql) {
+    soci::rowset<soci::row> rows = (sql.prepare << "SELECT " << kRefundColumns
+                                                << " FROM refunds WHERE payment_id = :p ORDER BY created_at, id",
+                                    soci::use(payment_id));
+    for (const auto& row : rows) out.push_back(to_refund(row));
+  });
+  if (!status) return std::move(status).error();
+  return out;
+}
+
+Result<RefundRepository::Reservation> RefundRepository::reserve(const RefundRecord& proposed,
+                                                                const RefundEventFactory& on_rejected) {
+  Reservation out;
+  auto status = database_.with_session([&](soci::session& sql) {
+    soci::transaction tx(sql);
+    // Lock order everywhere: payment, then refund.
+    auto payment = select_payment(sql, proposed.payment_id, true);
+    auto refund = select_refund(sql, proposed.id, true);
+    if (!refund) {
+      RefundRecord fresh = proposed;
+      if (!payment) {
+        fresh.status = RefundStatus::failed;
+        fresh.failure_code = "payment_not_found";
+        fresh.failure_message = "no payment " + proposed.payment_id;
+      }
+      insert_refund(sql, fresh);
+      refund = select_refund(sql, proposed.id, true);
+      if (!payment) {
+        out.refund = *refund;
+        out.newly_decided = true;
+        tx.commit();
+        return;
+      }
+    }
+    if (refund->reserved || refund->status != RefundStatus::pending || !payment) {
+      out.refund = *refund;
+      return;
+    }
+    const auto decision = decide_refund(payment->status, payment->amount, reserved_total(sql, payment->id),
+                                        refund->requested_amount);
+    const int next = refund->version + 1;
+    if (decision.accepted()) {
+      const long long amount = decision.amount;
+      sql << "UPDATE refunds SET amount = :a, reserved = 1, version = :v, updated_at = UTC_TIMESTAMP(6)"
+             " WHERE id = :id",
+          soci::use(amount), soci::use(next), soci::use(refund->id);
+    } else {
+      sql << "UPDATE refunds SET status = 'failed', failure_code = :c, failure_message = :m, version = :v,"
+             " updated_at = UTC_TIMESTAMP(6) WHERE id = :id",
+          soci::use(decision.failure_code), soci::use(decision.failure_message), soci::use(next),
+          soci::use(refund->id);
+    }
+    out.refund = *select_refund(sql, refund->id, false);
+    out.newly_decided = true;
+    if (!decision.accepted() && on_rejected) {
+      if (auto event = on_rejected(*payment, out.refund)) insert_event(sql, *event);
+    }
+    tx.commit();
+  });
+  if (!status) return std::move(status).error();
+  return out;
+}
+
+Status RefundRepository::note_stripe_refund(const std::string& refund_id, const std::string& stripe_refund_id) {
+  return database_.with_session([&](soci::session& sql) {
+    sql << "UPDATE refunds SET stripe_refund_id = :s, updated_at = UTC_TIMESTAMP(6) WHERE id = :id"
+           " AND status = 'pending'",
+        soci::use(stripe_refund_id), soci::use(refund_id);
+  });
+}
+
+Result<bool> RefundRepository::settle(const std::string& refund_id, RefundStatus outcome,
+                                      const std::string& stripe_refund_id, const std::string& failure_code,
+                                      const std::string& failure_message, const RefundEventFactory& event) {
+  bool settled = false;
+  auto status = database_.with_session([&](soci::session& sql) {
+    soci::transaction tx(sql);
+    auto peek = select_refund(sql, refund_id, false);
+    if (!peek) return;
+    auto payment = select_payment(sql, peek->payment_id, true);
+    auto refund = select_refund(sql, refund_id, true);
+    if (!payment || !refund || refund->status != RefundStatus::pending || !refund->reserved) return;
+    const std::string to(to_string(outcome));
+    const int next = refund->version + 1;
+    sql << "UPDATE refunds SET status = :s, stripe_refund_id = NULLIF(:sr, ''), failure_code = NULLIF(:fc, ''),"
+           " failure_message = NULLIF(:fm, ''), version = :v, updated_at = UTC_TIMESTAMP(6) WHERE id = :id",
+        soci::use(to), soci::use(stripe_refund_id.empty() ? refund->stripe_refund_id : stripe_refund_id),
+        soci::use(failure_code), soci::use(failure_message), soci::use(next), soci::use(refund_id);
+    if (outcome == RefundStatus::succeeded) {
+      const long long refunded = payment->amount_refunded + refund->amount;
+      const std::string payment_status(to_string(status_after_refunds(payment->amount, refunded)));
+      const int payment_version = payment->version + 1;
+      sql << "UPDATE payments SET amount_refunded = :r, status = :s, version = :v, updated_at = UTC_TIMESTAMP(6)"
+             " WHERE id = :id",
+          soci::use(refunded), soci::use(payment_status), soci::use(payment_version), soci::use(payment->id);
+    }
+    if (event) {
+      if (auto e = event(*select_payment(sql, payment->id, false), *select_refund(sql, refund_id, false))) {
+        insert_event(sql, *e);
+      }
+    }
+    tx.commit();
+    settled = true;
+  });
+  if (!status) return std::move(status).error();
+  return settled;
+}
+
+Status RefundRepository::withdraw(const std::string& refund_id, const std::optional<IdempotencyRecord>& key) {
+  return database_.with_session([&](soci::session& sql) {
+    soci::transaction tx(sql);
+    sql << "UPDATE refunds SET status = 'failed', failure_code = 'not_accepted', failure_message ="
+           " 'the refund could not be queued; nothing was refunded', version = version + 1,"
+           " updated_at = UTC_TIMESTAMP(6) WHERE id = :id AND status = 'pending' AND reserved = 0",
+        soci::use(refund_id);
+    if (key) {
+      sql << "DELETE FROM idempotency_keys WHERE scope = :s AND idempotency_key = :k", soci::use(key->scope),
+          soci::use(key->key);
+    }
+    tx.commit();
+  });
+}
+
+}  // namespace payments::store

@@ -1,0 +1,27 @@
+#pragma once
+// SQL shared by the repositories of this library: reading a payment row, locking it, writing outbox and
+// processed-command rows inside a caller's transaction.
+
+#include <soci/soci.h>
+
+#include <optional>
+#include <string>
+
+#include "payments/store/payment_repository.hpp"
+
+namespace payments::store::detail {
+
+std::string text_or_empty(const soci::row& row, std::size_t i);
+std::optional<std::string> optional_text(const soci::row& row, std::size_t i);
+// Timestamps as RFC 3339 UTC with milliseconds, from a DATE_FORMAT(..., '%Y-%m-%dT%H:%i:%s.%fZ') column.
+std::string timestamp(const soci::row& row, std::size_t i);
+
+std::optional<PaymentRecord> select_payment(soci::session& sql, const std::string& id, bool for_update);
+std::optional<IdempotencyRecord> select_key(soci::session& sql, const std::string& scope, const std::string& key);
+void insert_idempotency_key(soci::session& sql, const IdempotencyRecord& key);
+void insert_processed(soci::session& sql, const ProcessedCommand& command);
+void insert_event(soci::session& sql, const OutboxEvent& event);
+// PaymentRepository::apply's compare-and-set, inside the caller's transaction. False when nothing changed.
+bool apply_transition(soci::session& sql, const Transition& transition);
+
+}  // namespace payments::store::detail

@@ -1,0 +1,214 @@
+// One-time-code step-up: a payment created with an `otp` object waits in otp_required until its code is
+// verified. The code exists in clear only in memory and on payment-otp; MySQL holds its keyed hash.
+#include <chrono>
+
+#include "payments/core/log.hpp"
+#include "payments/core/time.hpp"
+#include "payments/core/stripe_keys.hpp"
+#include "payments/events/commands.hpp"
+#include "payments/events/payment_events.hpp"
+#include "payments/json/json.hpp"
+#include "payments/runtime/awaitable.hpp"
+#include "payments/worker/command_processor.hpp"
+#include "owed_events.hpp"
+
+namespace payments::worker {
+namespace {
+
+using boost::asio::awaitable;
+
+constexpr int kMaxConflicts = 5;  // retries of a read-modify-write that lost a race
+
+// The payment's move when its challenge ends: verified -> processing, expired/locked -> failed.
+std::optional<store::Transition> transition_for(const events::TopicNames& topics, const store::PaymentRecord& p,
+                                                const OtpChallenge& challenge) {
+  if (challenge.state == OtpState::verified) {
+    return store::Transition{.payment_id = p.id,
+                             .expected_version = p.version,
+                             .to = PaymentStatus::processing,
+                             .stripe_idempotency_key = charge_idempotency_key(p.id)};
+  }
+  const auto code = otp_failure_code(challenge);
+  if (!code) return std::nullopt;
+  const std::string message = *code == kOtpExpired ? "the one-time code expired before it was verified"
+                                                   : "too many wrong one-time codes";
+  return store::Transition{.payment_id = p.id,
+                           .expected_version = p.version,
+                           .to = PaymentStatus::failed,
+                           .failure_code = std::string(*code),
+                           .failure_message = message,
+                           .event = payment_event(topics, p, PaymentStatus::failed, "",
+                                                  {std::string(*code), "", message})};
+}
+
+}  // namespace
+
+awaitable<bool> CommandProcessor::publish_code(const std::string& payment_id, const OtpChallenge& challenge,
+                                               const std::string& channel, const std::string& destination,
+                                               const std::string& code) {
+  const events::OtpMessage otp{events::event_id_for(payment_id, "otp/" + std::to_string(challenge.seq)), payment_id,
+                              channel, destination, code, format_rfc3339(challenge.expires_at)};
+  events::OutgoingMessage message{deps_.topics.otp, payment_id, events::serialize(otp), {}};
+  if (!co_await publish(std::move(message))) co_return false;
+  const std::uint32_t seq = challenge.seq;
+  auto marked = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.mark_delivered(payment_id, seq); });
+  co_return marked.has_value();
+}
+
+awaitable<bool> CommandProcessor::start_otp(const store::PaymentRecord& payment, const OtpDelivery& delivery) {
+  auto issued = issue_otp(payment.id, options_.otp_policy, std::chrono::system_clock::now(), deps_.random,
+                          deps_.otp_hasher);
+  if (!issued) {
+    log::error("cannot issue a one-time code", {{"payment_id", payment.id}, {"error", issued.error().message}});
+    co_return false;
+  }
+  store::StoredChallenge stored{issued->challenge, delivery.channel,
+                                mask_otp_destination(delivery.channel, delivery.destination), 0, "issued", 0,
+                                options_.otp_policy.max_resends};
+  const store::Transition wait{.payment_id = payment.id,
+                               .expected_version = payment.version,
+                               .to = PaymentStatus::otp_required};
+  auto started = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.start(wait, stored); });
+  if (!started) co_return false;
+  if (!started.value()) co_return true;  // someone else moved the payment; the caller re-reads it
+  log::info("one-time code issued", {{"payment_id", payment.id}, {"channel", delivery.channel}});
+  co_return co_await publish_code(payment.id, issued->challenge, delivery.channel, delivery.destination,
+                                  issued->code);
+}
+
+// A redelivered command finds the code issued but never published (the worker died in between): the code is
+// gone (only its hash was kept), so a fresh one replaces it.
+awaitable<bool> CommandProcessor::deliver_otp(const store::PaymentRecord& payment) {
+  auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.find(payment.id); });
+  if (!found) co_return false;
+  if (!found.value()) co_return true;
+  const store::StoredChallenge stored = *found.value();
+  if (stored.delivered_seq >= stored.challenge.seq || stored.challenge.state != OtpState::active) co_return true;
+
+  auto request = events::parse_payment_request(payment.request_json);
+  if (!request || !request->otp) co_return true;
+  const auto now = std::chrono::system_clock::now();
+  auto code = generate_otp_code(options_.otp_policy.digits, deps_.random);
+  if (!code) co_return false;
+  store::StoredChallenge fresh = stored;
+  fresh.challenge.seq = stored.challenge.seq + 1;
+  fresh.challenge.code_hash = deps_.otp_hasher.hash(payment.id, fresh.challenge.seq, code.value());
+  fresh.challenge.expires_at = now + options_.otp_policy.ttl;
+  fresh.challenge.last_sent_at = now;
+  fresh.last_result = "reissued";
+  auto updated = co_await runtime::run_blocking(deps_.blocking,
+                                                [&] { return deps_.otps.update(fresh, stored.version); });
+  if (!updated) co_return false;
+  if (!updated.value()) co_return true;
+  co_return co_await publish_code(payment.id, fresh.challenge, request->otp->channel, request->otp->destination,
+                                  code.value());
+}
+
+awaitable<bool> CommandProcessor::send_otp(const events::CommandEnvelope& command) {
+  for (int attempt = 0; attempt < kMaxConflicts; ++attempt) {
+    auto payment = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(command.payment_id); });
+    if (!payment) co_return false;
+    if (!payment.value() || payment.value()->status != PaymentStatus::otp_required) {
+      co_return co_await finish(command, "ignored: payment is not waiting for a one-time code");
+    }
+    auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.find(command.payment_id); });
+    if (!found) co_return false;
+    if (!found.value()) co_return co_await finish(command, "ignored: no one-time code challenge");
+    const store::StoredChallenge stored = *found.value();
+    const store::PaymentRecord current = *payment.value();
+
+    auto outcome = resend_otp(stored.challenge, options_.otp_policy, std::chrono::system_clock::now(), deps_.random,
+                              deps_.otp_hasher);
+    if (!outcome) co_return false;
+    store::StoredChallenge next = stored;
+    next.challenge = outcome->challenge;
+    std::optional<store::Transition> move;
+    if (outcome->resent()) {
+      next.last_result = "resent";
+    } else {
+      next.last_result = std::string(to_string(*outcome->refusal));
+      move = transition_for(deps_.topics, current, next.challenge);  // a challenge that just expired fails it
+    }
+    auto updated = co_await runtime::run_blocking(deps_.blocking,
+                                                  [&] { return deps_.otps.update(next, stored.version, move); });
+    if (!updated) co_return false;
+    if (!updated.value()) continue;  // raced with the sweeper or another command: read again
+    if (outcome->resent()) {
+      auto request = events::parse_payment_request(current.request_json);
+      if (!request || !request->otp) co_return false;
+      if (!co_await publish_code(current.id, next.challenge, request->otp->channel, request->otp->destination,
+                                 *outcome->code)) {
+        co_return false;
+      }
+    }
+    if (!co_await flush_outbox(current.id)) co_return false;
+    co_return co_await finish(command, next.last_result);
+  }
+  co_return false;
+}
+
+awaitable<bool> CommandProcessor::verify_otp_code(const events::CommandEnvelope& command) {
+  // The submitted code is never logged, stored or dead-lettered.
+  std::string submitted;
+  if (auto data = json::parse(command.data_json, {.max_bytes = 1024, .max_depth = 2})) {
+    json::ObjectReader reader(data.value());
+    if (auto code = reader.string("code")) submitted = code.value();
+  }
+  for (int attempt = 0; attempt < kMaxConflicts; ++attempt) {
+    auto payment = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(command.payment_id); });
+    if (!payment) co_return false;
+    if (!payment.value() || payment.value()->status != PaymentStatus::otp_required) {
+      co_return co_await finish(command, "ignored: payment is not waiting for a one-time code");
+    }
+    auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.find(command.payment_id); });
+    if (!found) co_return false;
+    if (!found.value()) co_return co_await finish(command, "ignored: no one-time code challenge");
+    const store::StoredChallenge stored = *found.value();
+    const store::PaymentRecord current = *payment.value();
+
+    const auto outcome = verify_otp(stored.challenge, submitted, options_.otp_policy, std::chrono::system_clock::now(),
+                                    deps_.otp_hasher);
+    store::StoredChallenge next = stored;
+    next.challenge = outcome.challenge;
+    next.last_result = std::string(to_string(outcome.result));
+    const auto move = transition_for(deps_.topics, current, next.challenge);
+    auto updated = co_await runtime::run_blocking(deps_.blocking,
+                                                  [&] { return deps_.otps.update(next, stored.version, move); });
+    if (!updated) co_return false;
+    if (!updated.value()) continue;
+    log::info("one-time code checked", {{"payment_id", current.id}, {"result", next.last_result},
+                                        {"attempts_left", std::to_string(next.challenge.attempts_left)}});
+    // Verified: the payment is processing now; charge it like any other.
+    if (!co_await drive(current.id)) co_return false;
+    co_return co_await finish(command, next.last_result);
+  }
+  co_return false;
+}
+
+awaitable<int> CommandProcessor::expire_due_otps() {
+  const auto now = std::chrono::system_clock::now();
+  auto due = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.due(now, 100); });
+  if (!due) co_return 0;
+  int expired = 0;
+  for (const auto& stored : due.value()) {
+    auto challenge = expire_otp_if_due(stored.challenge, now);
+    if (!challenge) continue;
+    const std::string payment_id = stored.challenge.payment_id;
+    auto payment = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
+    if (!payment || !payment.value()) continue;
+    store::StoredChallenge next = stored;
+    next.challenge = *challenge;
+    next.last_result = "expired";
+    std::optional<store::Transition> move;
+    if (payment.value()->status == PaymentStatus::otp_required) move = transition_for(deps_.topics, *payment.value(), next.challenge);
+    auto updated = co_await runtime::run_blocking(deps_.blocking,
+                                                  [&] { return deps_.otps.update(next, stored.version, move); });
+    if (!updated || !updated.value()) continue;  // a command got there first; it decided
+    if (!co_await flush_outbox(payment_id)) continue;
+    log::info("one-time code expired; payment failed", {{"payment_id", payment_id}});
+    ++expired;
+  }
+  co_return expired;
+}
+
+}  // namespace payments::worker

@@ -1,0 +1,54 @@
+#include "owed_events.hpp"
+
+#include "payments/events/commands.hpp"
+#include "payments/events/payment_events.hpp"
+
+namespace payments::worker {
+
+std::optional<store::OutboxEvent> payment_event(const events::TopicNames& topics, const store::PaymentRecord& p,
+                                                PaymentStatus status, const std::string& payment_intent_id,
+                                                const FailureDetails& failure) {
+  events::PaymentEvent e;
+  switch (status) {
+    case PaymentStatus::succeeded: e.type = events::event_type::kSucceeded; break;
+    case PaymentStatus::failed:
+    case PaymentStatus::canceled: e.type = events::event_type::kFailed; break;
+    default: return std::nullopt;
+  }
+  e.event_id = events::event_id_for(p.id, to_string(status));
+  e.payment_id = p.id;
+  e.order_id = p.order_id;
+  e.amount = p.amount;
+  e.currency = p.currency;
+  e.status = std::string(to_string(status));
+  e.stripe_payment_intent_id = payment_intent_id.empty() ? p.stripe_payment_intent_id : payment_intent_id;
+  e.occurred_at = rfc3339_now();
+  if (status != PaymentStatus::succeeded) {
+    e.failure = events::Failure{failure.code.empty() ? "canceled" : failure.code, failure.decline_code,
+                                failure.message};
+  }
+  return store::OutboxEvent{e.event_id, p.id, topics.for_event(e.type), events::serialize(e)};
+}
+
+std::optional<store::OutboxEvent> refund_event(const events::TopicNames& topics, const store::PaymentRecord& p,
+                                               const store::RefundRecord& r) {
+  if (r.status == RefundStatus::pending) return std::nullopt;
+  events::PaymentEvent e;
+  const bool succeeded = r.status == RefundStatus::succeeded;
+  e.type = succeeded ? events::event_type::kRefunded : events::event_type::kRefundFailed;
+  e.event_id = events::event_id_for(p.id, "refund/" + r.id + "/" + std::string(to_string(r.status)));
+  e.payment_id = p.id;
+  e.order_id = p.order_id;
+  e.amount = p.amount;
+  e.currency = p.currency;
+  e.status = std::string(to_string(p.status));
+  e.stripe_payment_intent_id = p.stripe_payment_intent_id;
+  e.occurred_at = rfc3339_now();
+  e.refund_id = r.id;
+  e.refund_amount = r.reserved ? r.amount : r.requested_amount.value_or(0);
+  e.amount_refunded = p.amount_refunded;
+  if (!succeeded) e.failure = events::Failure{r.failure_code, "", r.failure_message};
+  return store::OutboxEvent{e.event_id, p.id, topics.for_event(e.type), events::serialize(e)};
+}
+
+}  // namespace payments::worker

@@ -1,0 +1,153 @@
+// refund.create: accept (reserve) the refund against its payment, refund at Stripe with a key derived from
+// the refund, settle it with the event it owes. Every step is idempotent, as for payments.
+#include "payments/core/log.hpp"
+#include "payments/events/payment_events.hpp"
+#include "payments/runtime/awaitable.hpp"
+#include "payments/worker/command_processor.hpp"
+#include "backoff.hpp"
+#include "owed_events.hpp"
+#include "payments/core/stripe_keys.hpp"
+
+namespace payments::worker {
+namespace {
+
+using boost::asio::awaitable;
+
+}  // namespace
+
+awaitable<bool> CommandProcessor::create_refund(const events::CommandEnvelope& command) {
+  auto request = events::parse_refund_request(command.data_json, true);
+  if (!request) {
+    // Without a usable refund_id there is no refund to record; tell the producer on payment-refunded.
+    events::PaymentEvent e;
+    e.event_id = events::event_id_for(command.payment_id, "refund-rejected/" + command.command_id);
+    e.type = events::event_type::kRefundFailed;
+    e.payment_id = command.payment_id;
+    e.status = "failed";
+    e.occurred_at = rfc3339_now();
+    std::string message = request.error().message;
+    if (!request.error().field.empty()) message = request.error().field + " " + message;
+    e.failure = events::Failure{std::string(to_string(request.error().code)), "", message};
+    events::OutgoingMessage out{deps_.topics.refunded, command.payment_id, events::serialize(e), {}};
+    if (!co_await publish(std::move(out))) co_return false;
+    co_return co_await finish(command, "rejected");
+  }
+  const RefundCommandData& r = request.value();
+
+  store::RefundRecord proposed;
+  proposed.id = r.refund_id;
+  proposed.payment_id = command.payment_id;
+  proposed.requested_amount = r.amount;
+  proposed.reason = r.reason;
+  proposed.request_hash = events::refund_fingerprint(command.payment_id, r);
+  proposed.stripe_idempotency_key = refund_idempotency_key(command.payment_id, r.refund_id);
+  {
+    auto payment = co_await runtime::run_blocking(deps_.blocking,
+                                                  [&] { return deps_.payments.find(command.payment_id); });
+    if (!payment) co_return false;
+    if (payment.value()) proposed.currency = payment.value()->currency;
+  }
+
+  const auto topics = deps_.topics;
+  auto on_rejected = [topics](const store::PaymentRecord& p, const store::RefundRecord& refund) {
+    return refund_event(topics, p, refund);
+  };
+  auto reserved = co_await runtime::run_blocking(deps_.blocking,
+                                                 [&] { return deps_.refunds.reserve(proposed, on_rejected); });
+  if (!reserved) co_return false;
+  const store::RefundRecord refund = reserved->refund;
+
+  if (refund.request_hash != proposed.request_hash) {
+    co_return co_await dead_letter_command(command, "refund_id " + refund.id + " already belongs to a different refund");
+  }
+  if (refund.failure_code == "payment_not_found" && reserved->newly_decided) {
+    store::PaymentRecord none;  // there is no payment: the event says so through its failure code
+    none.id = command.payment_id;
+    none.status = PaymentStatus::failed;
+    auto event = refund_event(deps_.topics, none, refund);
+    events::OutgoingMessage out{event->topic, command.payment_id, event->payload, {}};
+    if (!co_await publish(std::move(out))) co_return false;
+  }
+  if (refund.status == RefundStatus::pending && refund.reserved) {
+    auto payment = co_await runtime::run_blocking(deps_.blocking,
+                                                  [&] { return deps_.payments.find(command.payment_id); });
+    if (!payment || !payment.value()) co_return false;
+    if (!co_await refund_at_stripe(*payment.value(), refund)) co_return false;
+  }
+  if (!co_await flush_outbox(command.payment_id)) co_return false;
+  log::info("refund processed", {{"payment_id", command.payment_id}, {"refund_id", refund.id}});
+  co_return co_await finish(command, "applied");
+}
+
+awaitable<bool> CommandProcessor::refund_at_stripe(const store::PaymentRecord& payment,
+                                                   const store::RefundRecord& refund) {
+  payments::RefundRequest request{.payment_intent = payment.stripe_payment_intent_id,
+                                  .amount = refund.amount,
+                                  .reason = refund.reason,
+                                  .metadata = {{"payment_id", payment.id}, {"refund_id", refund.id}},
+                                  .idempotency_key = refund.stripe_idempotency_key};
+  const auto topics = deps_.topics;
+  auto event = [topics](const store::PaymentRecord& p, const store::RefundRecord& r) {
+    return refund_event(topics, p, r);
+  };
+  struct Settlement {
+    RefundStatus outcome;
+    std::string stripe_refund_id;
+    std::string failure_code;
+    std::string failure_message;
+  };
+  // Takes a named Settlement: GCC 12 mishandles temporaries with destructors inside co_await expressions.
+  auto settle = [&](const Settlement& s) {
+    return runtime::run_blocking(deps_.blocking, [&, s] {
+      return deps_.refunds.settle(refund.id, s.outcome, s.stripe_refund_id, s.failure_code, s.failure_message,
+                                  event);
+    });
+  };
+
+  Backoff backoff(options_.retry_initial_delay, options_.retry_max_delay, options_.retry_deadline, refund.id);
+  for (;;) {
+    auto call = [this, &request](std::function<void(StripeResult<Refund>)> done) {
+      deps_.stripe.create_refund(request, std::move(done));
+    };
+    StripeResult<Refund> result = co_await runtime::await_callback<StripeResult<Refund>>(std::move(call));
+    if (result) {
+      const Refund& stripe_refund = result.value();
+      switch (classify_refund(stripe_refund)) {
+        case RefundProgress::succeeded: {
+          const Settlement done{RefundStatus::succeeded, stripe_refund.id, "", ""};
+          auto settled = co_await settle(done);
+          co_return settled.has_value();
+        }
+        case RefundProgress::failed: {
+          const Settlement failed{RefundStatus::failed, stripe_refund.id, "refund_failed",
+                                  stripe_refund.failure_reason.empty() ? "Stripe could not refund the payment"
+                                                                       : stripe_refund.failure_reason};
+          auto settled = co_await settle(failed);
+          co_return settled.has_value();
+        }
+        case RefundProgress::pending: {
+          // Stripe finishes it later; its webhook (or reconciliation) settles it.
+          const std::string stripe_id = stripe_refund.id;
+          auto noted = co_await runtime::run_blocking(
+              deps_.blocking, [&] { return deps_.refunds.note_stripe_refund(refund.id, stripe_id); });
+          co_return noted.has_value();
+        }
+      }
+    }
+    const StripeError& e = result.error();
+    if (e.kind == StripeFailureKind::declined || e.kind == StripeFailureKind::invalid_request ||
+        e.kind == StripeFailureKind::not_found) {
+      const Settlement refused{RefundStatus::failed, "", e.code.empty() ? "refund_failed" : e.code, e.message};
+      auto settled = co_await settle(refused);
+      co_return settled.has_value();
+    }
+    if (!is_retryable(e.kind) || !backoff.can_wait()) {
+      log::warn("refund outcome unresolved; left pending for reconciliation",
+                {{"refund_id", refund.id}, {"reason", std::string(to_string(e.kind)) + ": " + e.message}});
+      co_return true;
+    }
+    co_await backoff.wait();
+  }
+}
+
+}  // namespace payments::worker
