@@ -30,7 +30,7 @@ int main() {
   if (!config) return fail(config.error());
   log::set_level(config->log_level);
 
-  if (auto up = events::probe(config->kafka.brokers, 10s); !up) return fail(up.error());
+  // Also the start-up reachability check: an unreachable broker fails here with one line naming it.
   const auto topics = events::TopicNames::with_prefix(config->kafka.topic_prefix);
   if (auto created = events::ensure_topics(config->kafka.brokers, topics, events::kDefaultPartitions, 15s); !created) {
     return fail(created.error());

@@ -74,6 +74,13 @@ int fail(const payments::Error& error) {
   return 1;
 }
 
+bool has_flag(int argc, char** argv, std::string_view flag) {
+  for (int i = 1; i < argc; ++i) {
+    if (flag == argv[i]) return true;
+  }
+  return false;
+}
+
 // --max-in-flight N (default 512); flags mirror the environment otherwise.
 std::size_t max_in_flight(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; ++i) {
@@ -102,7 +109,7 @@ int main(int argc, char** argv) {
     return fail(Error::validation("--max-in-flight", "--max-in-flight must be between 1 and 100000"));
   }
 
-  if (auto up = events::probe(config->kafka.brokers, 10s); !up) return fail(up.error());
+  // Also the start-up reachability check: an unreachable broker fails here with one line naming it.
   const auto topics = events::TopicNames::with_prefix(config->kafka.topic_prefix);
   if (auto created = events::ensure_topics(config->kafka.brokers, topics, events::kDefaultPartitions, 15s); !created) {
     return fail(created.error());
@@ -132,7 +139,10 @@ int main(int argc, char** argv) {
   worker::CommandProcessor processor({payments, refunds, otps, otp_hasher.value(), system_random(), *stripe.value(), *producer.value(), blocking,
        metrics, topics},
       {.otp_policy = policy.value()});
-  worker::Worker consumer_loop(io, processor, metrics, {.max_in_flight = in_flight_bound});
+  // --sequential: one command at a time per partition, the baseline `make bench` compares against.
+  worker::Worker consumer_loop(io, processor, metrics,
+                               {.max_in_flight = in_flight_bound,
+                                .sequential_per_partition = has_flag(argc, argv, "--sequential")});
 
   auto consumer = events::Consumer::create({
       .brokers = config->kafka.brokers,

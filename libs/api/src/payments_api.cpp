@@ -172,17 +172,8 @@ awaitable<http::Response> PaymentsApi::Impl::create_payment(const http::Request&
   if (header.value()) key = store::IdempotencyRecord{kCreateScope, *header.value(), {}, {}, 202, {}};
 
   const auto payment_id = PaymentId::generate(deps.random).str();
-  store::PaymentRecord record;
-  record.id = payment_id;
-  record.order_id = payment.order_id;
-  record.amount = payment.amount.minor();
-  record.currency = std::string(payment.amount.currency().code());
-  record.payment_method = payment.payment_method;
-  record.customer_id = payment.customer_id;
-  record.description = payment.description;
-  record.request_json = events::payment_request_json(payment);
-  record.request_hash = events::request_fingerprint(payment);
-  record.status = PaymentStatus::pending;
+  const store::PaymentRecord record = store::pending_payment(payment_id, payment, events::payment_request_json(payment),
+                                                            events::request_fingerprint(payment));
   const std::string accepted = accepted_view(payment_id);
   if (key) {
     key->request_hash = record.request_hash;

@@ -124,6 +124,22 @@ bool apply_transition(soci::session& sql, const Transition& t) {
 
 using namespace detail;
 
+PaymentRecord pending_payment(std::string payment_id, const PaymentRequest& request, std::string request_json,
+                              std::string request_hash) {
+  PaymentRecord r;
+  r.id = std::move(payment_id);
+  r.order_id = request.order_id;
+  r.amount = request.amount.minor();
+  r.currency = std::string(request.amount.currency().code());
+  r.payment_method = request.payment_method;
+  r.customer_id = request.customer_id;
+  r.description = request.description;
+  r.request_json = std::move(request_json);
+  r.request_hash = std::move(request_hash);
+  r.status = PaymentStatus::pending;
+  return r;
+}
+
 Result<PaymentRepository::CreateResult> PaymentRepository::create(const PaymentRecord& p,
                                                                   const std::optional<IdempotencyRecord>& key) {
   CreateResult result;

@@ -17,19 +17,6 @@ using boost::asio::awaitable;
 
 constexpr int kMaxSteps = 8;  // status moves one command may drive; a guard against a loop, never reached
 
-store::PaymentRecord record_from(const std::string& payment_id, const PaymentRequest& request) {
-  store::PaymentRecord r;
-  r.id = payment_id;
-  r.order_id = request.order_id;
-  r.amount = request.amount.minor();
-  r.currency = std::string(request.amount.currency().code());
-  r.payment_method = request.payment_method;
-  r.customer_id = request.customer_id;
-  r.description = request.description;
-  r.request_json = events::payment_request_json(request);
-  r.request_hash = events::request_fingerprint(request);
-  return r;
-}
 
 }  // namespace
 
@@ -89,7 +76,9 @@ awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& 
   }
 
   if (!existing.value()) {
-    const auto record = record_from(command.payment_id, request.value());
+    const auto record = store::pending_payment(command.payment_id, request.value(),
+                                               events::payment_request_json(request.value()),
+                                               events::request_fingerprint(request.value()));
     auto created = co_await runtime::run_blocking(deps_.blocking,
                                                   [&] { return deps_.payments.create(record, std::nullopt); });
     if (!created) co_return false;

@@ -104,18 +104,37 @@ awaitable<bool> CommandProcessor::deliver_otp(const store::PaymentRecord& paymen
                                   code.value());
 }
 
+awaitable<CommandProcessor::WaitingChallenge> CommandProcessor::load_waiting(const std::string& payment_id) {
+  WaitingChallenge out;
+  auto payment = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
+  if (!payment) co_return out;
+  out.kind = WaitingChallenge::Kind::ignored;
+  if (!payment.value() || payment.value()->status != PaymentStatus::otp_required) {
+    out.reason = "ignored: payment is not waiting for a one-time code";
+    co_return out;
+  }
+  auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.find(payment_id); });
+  if (!found) {
+    out.kind = WaitingChallenge::Kind::unavailable;
+    co_return out;
+  }
+  if (!found.value()) {
+    out.reason = "ignored: no one-time code challenge";
+    co_return out;
+  }
+  out.kind = WaitingChallenge::Kind::waiting;
+  out.payment = *payment.value();
+  out.stored = *found.value();
+  co_return out;
+}
+
 awaitable<bool> CommandProcessor::send_otp(const events::CommandEnvelope& command) {
   for (int attempt = 0; attempt < kMaxConflicts; ++attempt) {
-    auto payment = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(command.payment_id); });
-    if (!payment) co_return false;
-    if (!payment.value() || payment.value()->status != PaymentStatus::otp_required) {
-      co_return co_await finish(command, "ignored: payment is not waiting for a one-time code");
-    }
-    auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.find(command.payment_id); });
-    if (!found) co_return false;
-    if (!found.value()) co_return co_await finish(command, "ignored: no one-time code challenge");
-    const store::StoredChallenge stored = *found.value();
-    const store::PaymentRecord current = *payment.value();
+    auto waiting = co_await load_waiting(command.payment_id);
+    if (waiting.kind == WaitingChallenge::Kind::unavailable) co_return false;
+    if (waiting.kind == WaitingChallenge::Kind::ignored) co_return co_await finish(command, waiting.reason);
+    const store::StoredChallenge stored = waiting.stored;
+    const store::PaymentRecord current = waiting.payment;
 
     auto outcome = resend_otp(stored.challenge, options_.otp_policy, std::chrono::system_clock::now(), deps_.random,
                               deps_.otp_hasher);
@@ -155,16 +174,11 @@ awaitable<bool> CommandProcessor::verify_otp_code(const events::CommandEnvelope&
     if (auto code = reader.string("code")) submitted = code.value();
   }
   for (int attempt = 0; attempt < kMaxConflicts; ++attempt) {
-    auto payment = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(command.payment_id); });
-    if (!payment) co_return false;
-    if (!payment.value() || payment.value()->status != PaymentStatus::otp_required) {
-      co_return co_await finish(command, "ignored: payment is not waiting for a one-time code");
-    }
-    auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.find(command.payment_id); });
-    if (!found) co_return false;
-    if (!found.value()) co_return co_await finish(command, "ignored: no one-time code challenge");
-    const store::StoredChallenge stored = *found.value();
-    const store::PaymentRecord current = *payment.value();
+    auto waiting = co_await load_waiting(command.payment_id);
+    if (waiting.kind == WaitingChallenge::Kind::unavailable) co_return false;
+    if (waiting.kind == WaitingChallenge::Kind::ignored) co_return co_await finish(command, waiting.reason);
+    const store::StoredChallenge stored = waiting.stored;
+    const store::PaymentRecord current = waiting.payment;
 
     const auto outcome = verify_otp(stored.challenge, submitted, options_.otp_policy, std::chrono::system_clock::now(),
                                     deps_.otp_hasher);

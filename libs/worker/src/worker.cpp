@@ -120,7 +120,9 @@ struct Worker::Impl {
     }
     if (!job.command) job.raw = std::move(message);
     // Commands without a usable payment id still keep their partition's order among themselves.
-    if (key.empty()) key = "partition:" + job.partition.topic + "/" + std::to_string(job.partition.partition);
+    if (key.empty() || options.sequential_per_partition) {
+      key = "partition:" + job.partition.topic + "/" + std::to_string(job.partition.partition);
+    }
     boost::asio::post(io, [this, key = std::move(key), job = std::move(job)]() mutable {
       submit(std::move(key), std::move(job));
     });

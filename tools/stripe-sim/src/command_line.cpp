@@ -18,6 +18,7 @@ bool parse_number(const std::string& text, T& out) {
 std::string usage() {
   return "usage: stripe-sim [--port N] [--host ADDR] [--threads N] [--latency-ms N] [--fail-rate F]\n"
          "                  [--timeout-rate F] [--rate-limit-rate F] [--seed N] [--tls-cert FILE --tls-key FILE]\n"
+         "                  [--webhook-url URL --webhook-secret whsec_...]\n"
          "  --port N             port to listen on (default 12111; 0 = any free port)\n"
          "  --host ADDR          address to bind (default 127.0.0.1)\n"
          "  --threads N          event-loop threads (default 2)\n"
@@ -27,7 +28,10 @@ std::string usage() {
          "  --rate-limit-rate F  fraction answered 429 with Stripe-Should-Retry: true (default 0)\n"
          "  --seed N             seed for ids and fault choice (default: random)\n"
          "  --tls-cert FILE      PEM certificate chain; with --tls-key, serve HTTPS\n"
-         "  --tls-key FILE       PEM private key\n";
+         "  --tls-key FILE       PEM private key\n"
+         "  --webhook-url URL    POST every event, signed, to this http:// URL (e.g.\n"
+         "                       http://127.0.0.1:8080/api/v1/webhooks/stripe)\n"
+         "  --webhook-secret S   the endpoint's signing secret (whsec_...); required with --webhook-url\n";
 }
 
 Result<SimConfig> parse_command_line(const std::vector<std::string>& args) {
@@ -78,6 +82,15 @@ Result<SimConfig> parse_command_line(const std::vector<std::string>& args) {
       tls_cert = value;
     } else if (flag == "--tls-key") {
       tls_key = value;
+    } else if (flag == "--webhook-url") {
+      if (auto url = parse_webhook_url(value); !url) {
+        return Error::validation(flag, flag + " " + url.error().message + ", got '" + value + "'");
+      }
+      config.webhook_url = value;
+    } else if (flag == "--webhook-secret") {
+      // Never echoed back, not even in an error.
+      if (value.empty()) return Error::validation(flag, flag + " must not be empty");
+      config.webhook_secret = Secret(value);
     } else {
       return Error::validation(flag, "unknown flag " + flag + " (see --help)");
     }
@@ -95,6 +108,9 @@ Result<SimConfig> parse_command_line(const std::vector<std::string>& args) {
     return Error::validation("--tls-cert", "--tls-cert and --tls-key must be given together");
   }
   if (!tls_cert.empty()) config.tls = http::TlsOptions{tls_cert, tls_key};
+  if (!config.webhook_url.empty() && config.webhook_secret.empty()) {
+    return Error::validation("--webhook-secret", "--webhook-url needs --webhook-secret (the endpoint's whsec_... secret)");
+  }
   return config;
 }
 

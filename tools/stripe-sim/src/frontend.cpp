@@ -4,9 +4,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
 #include <chrono>
+#include <rapidjson/document.h>
 
 #include "form.hpp"
+#include "stripe_json.hpp"
 
 namespace payments::stripe_sim {
 namespace {
@@ -44,6 +47,57 @@ std::vector<std::string_view> split_path(std::string_view path) {
     path.remove_prefix(slash + 1);
   }
   return parts;
+}
+
+http::Response error_response(const Error& error) {
+  const int status = error.code == ErrorCode::not_found ? 404 : error.code == ErrorCode::invalid_state ? 409 : 400;
+  return http::Response::json_error(status, to_string(error.code),
+                                    error.field.empty() ? error.message : error.field + ": " + error.message);
+}
+
+// A query parameter that must be a non-negative integer when present.
+Result<std::optional<std::int64_t>> unix_seconds(const FormParams& query, const std::string& name) {
+  const auto text = query.get(name);
+  if (!text) return std::optional<std::int64_t>{};
+  std::int64_t value = 0;
+  const auto* end = text->data() + text->size();
+  const auto [ptr, ec] = std::from_chars(text->data(), end, value);
+  if (text->empty() || ec != std::errc{} || ptr != end || value < 0) {
+    return Error::validation(name, "must be unix seconds (a non-negative integer)");
+  }
+  return std::optional<std::int64_t>{value};
+}
+
+// POST /_sim/webhooks/config: {"url": "http://..." | "" | null, "secret"?: "whsec_..."}.
+http::Response configure_webhooks(WebhookSender& webhooks, const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return http::Response::json_error(400, "validation_error", R"(body must be {"url": ..., "secret": ...})");
+  }
+  std::string url = webhooks.url();
+  std::string secret;
+  for (const auto& member : doc.GetObject()) {
+    const std::string name(member.name.GetString(), member.name.GetStringLength());
+    const auto& value = member.value;
+    if (name == "url" && value.IsNull()) {
+      url.clear();
+    } else if ((name == "url" || name == "secret") && value.IsString()) {
+      (name == "url" ? url : secret) = std::string(value.GetString(), value.GetStringLength());
+    } else {
+      return http::Response::json_error(400, "validation_error", name + ": expected url (string or null), secret (string)");
+    }
+  }
+  if (auto configured = webhooks.configure(url, Secret(std::move(secret))); !configured) {
+    return error_response(configured.error());
+  }
+  JsonOut out;
+  out.w.StartObject();
+  field_or_null(out.w, "url", webhooks.url());
+  key(out.w, "enabled");
+  out.w.Bool(!webhooks.url().empty());
+  out.w.EndObject();
+  return json(200, out.str());
 }
 
 }  // namespace
@@ -121,11 +175,27 @@ http::Response SimFrontend::handle_control(const http::Request& request) {
       faults_.set(parsed.value());
       return json(200, FaultInjector::to_json(parsed.value()));
     }
+    if (get && what == "webhooks") return json(200, webhooks_.to_json());
     if (post && what == "reset") {
       simulator_.reset();
       faults_.restore_initial();
+      webhooks_.reset();
       return json(200, R"({"reset":true})");
     }
+  }
+  if (parts.size() == 3 && parts[1] == "webhooks" && parts[2] == "config" && post) {
+    return configure_webhooks(webhooks_, request.body);
+  }
+  if (parts.size() == 4 && parts[1] == "events" && parts[3] == "resend" && post) {
+    WebhookResend resend;
+    auto created = unix_seconds(query, "created");
+    if (!created) return error_response(created.error());
+    auto signed_at = unix_seconds(query, "signed_at");
+    if (!signed_at) return error_response(signed_at.error());
+    resend.created = created.value();
+    resend.signed_at = signed_at.value();
+    if (auto sent = webhooks_.resend(parts[2], resend); !sent) return error_response(sent.error());
+    return json(202, R"({"resent":")" + std::string(parts[2]) + R"("})");
   }
   if (parts.size() == 4 && parts[1] == "refunds" && parts[3] == "fail" && post) {
     return to_http(simulator_.fail_refund(parts[2], query.get("failure_reason").value_or("")));

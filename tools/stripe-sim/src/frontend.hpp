@@ -7,12 +7,14 @@
 #include "faults.hpp"
 #include "payments/http/async_handler.hpp"
 #include "simulator.hpp"
+#include "webhook_sender.hpp"
 
 namespace payments::stripe_sim {
 
 class SimFrontend {
  public:
-  SimFrontend(StripeSimulator& simulator, FaultInjector& faults) : simulator_(simulator), faults_(faults) {}
+  SimFrontend(StripeSimulator& simulator, FaultInjector& faults, WebhookSender& webhooks)
+      : simulator_(simulator), faults_(faults), webhooks_(webhooks) {}
 
   // Everything: /_sim/ control, then auth, faults, the API call, latency.
   boost::asio::awaitable<http::Response> handle(http::Request request);
@@ -23,6 +25,7 @@ class SimFrontend {
  private:
   StripeSimulator& simulator_;
   FaultInjector& faults_;
+  WebhookSender& webhooks_;
 };
 
 }  // namespace payments::stripe_sim

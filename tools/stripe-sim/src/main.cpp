@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   }
   std::printf("stripe-sim listening on %s:%u\n", host.c_str(), static_cast<unsigned>(server.port()));
   std::fflush(stdout);
-  log::info("stripe-sim started", {{"url", server.base_url()}});
+  const std::string webhook_url = server.webhooks().url();
+  log::info("stripe-sim started", {{"url", server.base_url()}, {"webhook_url", webhook_url}});
   http::run_until_signal(server.http_server());
   log::info("stripe-sim stopped");
   return 0;

@@ -28,6 +28,14 @@ http::ServerOptions server_options(const SimConfig& config) {
   return options;
 }
 
+WebhookSenderOptions webhook_options(const SimConfig& config, std::uint64_t seed) {
+  WebhookSenderOptions options;
+  options.url = config.webhook_url;
+  options.secret = config.webhook_secret;
+  options.seed = seed;
+  return options;
+}
+
 SimulatorOptions simulator_options(std::uint64_t seed) {
   SimulatorOptions options;
   options.seed = seed;
@@ -41,10 +49,16 @@ SimServer::SimServer(SimConfig config)
       seed_(config_.seed.value_or(random_seed())),
       simulator_(simulator_options(seed_)),
       faults_(config_.faults, seed_ ^ 0x9e3779b97f4a7c15ULL),
-      frontend_(simulator_, faults_),
-      server_(server_options(config_), frontend_.handler()) {}
+      webhooks_(webhook_options(config_, seed_)),
+      frontend_(simulator_, faults_, webhooks_),
+      server_(server_options(config_), frontend_.handler()) {
+  simulator_.set_event_listener([this](const SimEvent& event) { webhooks_.publish(event); });
+}
+
+SimServer::~SimServer() { simulator_.set_event_listener({}); }
 
 Status SimServer::start() {
+  if (auto valid = validate_webhook_endpoint(config_.webhook_url, config_.webhook_secret); !valid) return valid;
   auto started = server_.start();
   if (started) simulator_.set_public_base_url(base_url());
   return started;

@@ -9,6 +9,7 @@
 #include "frontend.hpp"
 #include "payments/http/server.hpp"
 #include "simulator.hpp"
+#include "webhook_sender.hpp"
 
 namespace payments::stripe_sim {
 
@@ -19,12 +20,17 @@ struct SimConfig {
   FaultSettings faults;
   std::optional<std::uint64_t> seed;  // unset: random
   std::optional<http::TlsOptions> tls;
+  std::string webhook_url;  // http://...; empty: no webhooks until POST /_sim/webhooks/config
+  Secret webhook_secret;    // whsec_...; signs every webhook; never printed
   bool help = false;
 };
 
 class SimServer {
  public:
   explicit SimServer(SimConfig config);
+  ~SimServer();
+  SimServer(const SimServer&) = delete;
+  SimServer& operator=(const SimServer&) = delete;
 
   Status start();  // binds; port() and base_url() are valid afterwards
   [[nodiscard]] std::uint16_t port() const noexcept { return server_.port(); }
@@ -35,12 +41,14 @@ class SimServer {
   http::Server& http_server() noexcept { return server_; }
   StripeSimulator& simulator() noexcept { return simulator_; }
   FaultInjector& faults() noexcept { return faults_; }
+  WebhookSender& webhooks() noexcept { return webhooks_; }
 
  private:
   SimConfig config_;
   std::uint64_t seed_;
   StripeSimulator simulator_;
   FaultInjector faults_;
+  WebhookSender webhooks_;
   SimFrontend frontend_;
   http::Server server_;
 };

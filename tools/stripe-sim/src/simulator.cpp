@@ -156,7 +156,7 @@ std::string StripeSimulator::new_id(std::string_view prefix, std::size_t length)
 }
 
 void StripeSimulator::emit(std::string type, std::string object_json) {
-  if (listener_) pending_events_.push_back({std::move(type), std::move(object_json)});
+  if (listener_) pending_events_.push_back({std::move(type), std::move(object_json), now()});
 }
 
 void StripeSimulator::flush_events(std::unique_lock<std::mutex>& lock) {
@@ -711,8 +711,9 @@ ApiResponse StripeSimulator::fail_refund(std::string_view id, std::string_view f
   refund.status = "failed";
   refund.failure_reason = failure_reason.empty() ? "expired_or_canceled_card" : std::string(failure_reason);
   auto body = refund_json(refund);
-  emit("refund.failed", body);
+  emit("refund.updated", body);
   emit("charge.refund.updated", body);
+  emit("refund.failed", body);
   flush_events(lock);
   return ok(std::move(body));
 }

@@ -31,10 +31,11 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// What changed, for a future webhook sender: Stripe's event type and the object as JSON.
+// What changed, for the webhook sender: Stripe's event type, the object as the API returns it, and when.
 struct SimEvent {
   std::string type;  // "payment_intent.succeeded", "refund.failed", ...
   std::string object_json;
+  std::int64_t created = 0;  // unix seconds, from the simulator's clock
 };
 
 using Metadata = std::vector<std::pair<std::string, std::string>>;

@@ -178,4 +178,32 @@ ApiResponse card_declined(const CardError& error, const PaymentIntent& pi) {
   return {402, out.str(), {}};
 }
 
+std::string event_json(std::string_view id, std::string_view type, std::int64_t created, std::string_view api_version,
+                       std::string_view object_json) {
+  JsonOut out;
+  out.w.StartObject();
+  field(out.w, "id", id);
+  field(out.w, "object", "event");
+  field(out.w, "api_version", api_version);
+  field(out.w, "created", created);
+  key(out.w, "data");
+  out.w.StartObject();
+  key(out.w, "object");
+  out.w.RawValue(object_json.data(), object_json.size(), rapidjson::kObjectType);
+  out.w.EndObject();
+  key(out.w, "livemode");
+  out.w.Bool(false);
+  field(out.w, "pending_webhooks", std::int64_t{1});
+  key(out.w, "request");
+  out.w.StartObject();
+  key(out.w, "id");
+  out.w.Null();
+  key(out.w, "idempotency_key");
+  out.w.Null();
+  out.w.EndObject();
+  field(out.w, "type", type);
+  out.w.EndObject();
+  return out.str();
+}
+
 }  // namespace payments::stripe_sim

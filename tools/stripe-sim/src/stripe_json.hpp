@@ -31,6 +31,10 @@ void write_refund(Writer& w, const Refund& refund, bool with_idempotency_key);
 
 std::string payment_intent_json(const PaymentIntent& pi);
 std::string refund_json(const Refund& refund);
+// A Stripe event: {"id","object":"event","api_version","created","data":{"object":<object_json>},"livemode":false,
+// "pending_webhooks":1,"request":{"id":null,"idempotency_key":null},"type"}. `object_json` is embedded as is.
+std::string event_json(std::string_view id, std::string_view type, std::int64_t created, std::string_view api_version,
+                       std::string_view object_json);
 
 ApiResponse ok(std::string body);
 // 400 invalid_request_error; `param` and `code` are left out when empty.

@@ -35,12 +35,13 @@ struct Error {
   static Error internal(std::string message) { return {ErrorCode::internal, std::move(message), {}}; }
 };
 
-// A value or an Error. Deliberately small: has_value/value/error, and nothing that hides which one it is.
-template <typename T>
+// A value or an error (Error unless said otherwise). Deliberately small: has_value/value/error, and nothing
+// that hides which one it is.
+template <typename T, typename E = Error>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(Error error) : state_(std::move(error)) {}      // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(E error) : state_(std::move(error)) {}      // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool has_value() const noexcept { return state_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -57,11 +58,11 @@ class [[nodiscard]] Result {
     assert(has_value());
     return std::get<0>(std::move(state_));
   }
-  [[nodiscard]] const Error& error() const& {
+  [[nodiscard]] const E& error() const& {
     assert(!has_value());
     return std::get<1>(state_);
   }
-  [[nodiscard]] Error&& error() && {
+  [[nodiscard]] E&& error() && {
     assert(!has_value());
     return std::get<1>(std::move(state_));
   }
@@ -70,7 +71,7 @@ class [[nodiscard]] Result {
   const T& operator*() const& { return value(); }
 
  private:
-  std::variant<T, Error> state_;
+  std::variant<T, E> state_;
 };
 
 // For operations that succeed with nothing to return.

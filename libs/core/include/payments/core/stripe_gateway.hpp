@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "payments/core/money.hpp"
+#include "payments/core/result.hpp"
 
 namespace payments {
 
@@ -115,43 +116,9 @@ enum class RefundProgress { pending, succeeded, failed };
 // pending and requires_action are pending; failed and canceled are failed; anything unknown stays pending.
 RefundProgress classify_refund(const Refund& refund) noexcept;
 
-// A value or a StripeError. Same shape as Result<T>, with Stripe's richer error.
+// A value or a StripeError: Result with Stripe's richer error.
 template <typename T>
-class [[nodiscard]] StripeResult {
- public:
-  StripeResult(T value) : state_(std::move(value)) {}            // NOLINT(google-explicit-constructor)
-  StripeResult(StripeError error) : state_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
-
-  [[nodiscard]] bool has_value() const noexcept { return state_.index() == 0; }
-  explicit operator bool() const noexcept { return has_value(); }
-
-  [[nodiscard]] const T& value() const& {
-    assert(has_value());
-    return std::get<0>(state_);
-  }
-  [[nodiscard]] T& value() & {
-    assert(has_value());
-    return std::get<0>(state_);
-  }
-  [[nodiscard]] T&& value() && {
-    assert(has_value());
-    return std::get<0>(std::move(state_));
-  }
-  [[nodiscard]] const StripeError& error() const& {
-    assert(!has_value());
-    return std::get<1>(state_);
-  }
-  [[nodiscard]] StripeError&& error() && {
-    assert(!has_value());
-    return std::get<1>(std::move(state_));
-  }
-
-  const T* operator->() const { return &value(); }
-  const T& operator*() const& { return value(); }
-
- private:
-  std::variant<T, StripeError> state_;
-};
+using StripeResult = Result<T, StripeError>;
 
 template <typename T>
 using StripeCallback = std::function<void(StripeResult<T>)>;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "payments/core/payment.hpp"
+#include "payments/core/payment_request.hpp"
 #include "payments/core/result.hpp"
 #include "payments/store/database.hpp"
 
@@ -37,6 +38,11 @@ struct PaymentRecord {
   std::string created_at;  // RFC 3339 UTC
   std::string updated_at;
 };
+
+// A new payment's first row (status pending) from its validated request; `request_json` and `request_hash`
+// are the request's canonical JSON and fingerprint.
+PaymentRecord pending_payment(std::string payment_id, const PaymentRequest& request, std::string request_json,
+                              std::string request_hash);
 
 struct IdempotencyRecord {
   std::string scope;  // which endpoint the key belongs to, e.g. "payments.create"

@@ -68,6 +68,15 @@ class CommandProcessor {
   boost::asio::awaitable<bool> refund_at_stripe(const store::PaymentRecord& payment, const store::RefundRecord& refund);
   boost::asio::awaitable<bool> start_otp(const store::PaymentRecord& payment, const OtpDelivery& delivery);
   boost::asio::awaitable<bool> deliver_otp(const store::PaymentRecord& payment);
+  // A payment waiting for its code, with its challenge; or why a command about codes has nothing to do.
+  struct WaitingChallenge {
+    enum class Kind { unavailable, ignored, waiting };
+    Kind kind = Kind::unavailable;
+    std::string reason;  // for ignored
+    store::PaymentRecord payment;
+    store::StoredChallenge stored;
+  };
+  boost::asio::awaitable<WaitingChallenge> load_waiting(const std::string& payment_id);
   boost::asio::awaitable<bool> send_otp(const events::CommandEnvelope& command);
   boost::asio::awaitable<bool> verify_otp_code(const events::CommandEnvelope& command);
   boost::asio::awaitable<bool> publish_code(const std::string& payment_id, const OtpChallenge& challenge,

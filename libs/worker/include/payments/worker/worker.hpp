@@ -19,6 +19,9 @@ struct WorkerOptions {
   std::size_t max_in_flight = 512;
   std::chrono::milliseconds drain_timeout{30'000};
   std::chrono::milliseconds poll_interval{100};
+  // The usual model of payment services, kept as the benchmark's baseline: one command at a time per
+  // partition (commands of a partition wait for each other, whatever their payment).
+  bool sequential_per_partition = false;
 };
 
 class Worker {
