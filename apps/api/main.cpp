@@ -39,7 +39,9 @@ int main() {
   constexpr std::size_t kDatabaseConnections = 16;
   auto database = store::Database::connect({.mysql = config->mysql, .pool_size = kDatabaseConnections});
   if (!database) return fail(database.error());
-  auto producer = events::Producer::create({.brokers = config->kafka.brokers, .client_id = "payments-api"});
+  // A caller waits for the delivery report: when Kafka is down it gets 503 after 5 s, not after 30.
+  auto producer = events::Producer::create(
+      {.brokers = config->kafka.brokers, .client_id = "payments-api", .delivery_timeout = std::chrono::seconds(5)});
   if (!producer) return fail(producer.error());
 
   store::PaymentRepository payments(*database.value());

@@ -34,6 +34,7 @@ TEST_CASE("a payment through the API succeeds with one charge and one payment-su
   CHECK(json_field(payment.body, "amount") == "1999");
   CHECK(json_field(payment.body, "currency") == "usd");
   CHECK(json_field(payment.body, "order_id") == "order-1");
+  CHECK(json_field(payment.body, "metadata.cart") == "c-7");
   CHECK(json_field(payment.body, "stripe_payment_intent_id").rfind("pi_", 0) == 0);
 
   auto events = stack.read_topic(stack.topics().success, 1);

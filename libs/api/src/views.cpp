@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "payments/core/time.hpp"
+#include "payments/events/commands.hpp"
 #include "payments/json/json.hpp"
 
 namespace payments::api {
@@ -117,6 +118,12 @@ std::string payment_view(const store::PaymentRecord& p, const std::vector<store:
       .optional_field("customer_id", p.customer_id)
       .optional_field("description", p.description)
       .field("amount_refunded", p.amount_refunded);
+  // Metadata lives in the stored canonical request; it was validated when the payment was accepted.
+  if (auto request = events::parse_payment_request(p.request_json); request && !request->metadata.empty()) {
+    b.key("metadata").begin_object();
+    for (const auto& [key, value] : request->metadata) b.field(key, value);
+    b.end_object();
+  }
   if (!p.stripe_payment_intent_id.empty()) b.field("stripe_payment_intent_id", p.stripe_payment_intent_id);
   write_failure(b, p);
   write_next_action(b, p);
