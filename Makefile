@@ -31,5 +31,8 @@ test: build  ## every test tier against real Kafka and MariaDB
 run: build  ## infrastructure, then the API and one worker in the foreground; Ctrl-C stops all it started
 	@tools/dev/run.sh
 
+bench: build  ## throughput and latency of the real stack on this machine; results in $(BUILD_DIR)/bench/
+	@BENCH_BUILD_DIR=$(BUILD_DIR) tools/dev/bench.sh
+
 clean:
 	rm -rf $(BUILD_DIR) build-asan

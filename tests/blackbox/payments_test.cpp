@@ -1,6 +1,9 @@
 // Payments through the REST API, end to end.
 #include <doctest/doctest.h>
 
+#include <set>
+#include <thread>
+
 #include "support/stack.hpp"
 
 using namespace payments::testing;
@@ -193,4 +196,34 @@ TEST_CASE("a service that cannot reach Kafka or MySQL stops with one line naming
   ChildProcess no_key(binary("apps/worker/payments-worker"), {}, env, stack.log_path("nokey.log"));
   CHECK(no_key.wait_exit(30s) == 1);
   CHECK(no_key.output() == "payments-worker: STRIPE_SECRET_KEY is required but not set\n");
+}
+
+TEST_CASE("concurrent first requests, with one key or with many, are answered once each and charged once") {
+  Stack stack;
+  const auto body = payment_body("pm_card_visa", "order-race");
+  std::vector<std::thread> threads;
+  std::vector<HttpResult> same(12);
+  std::vector<HttpResult> distinct(24);
+  for (std::size_t i = 0; i < same.size(); ++i) {
+    threads.emplace_back([&, i] { same[i] = stack.post_payment(body, "race-key"); });
+  }
+  for (std::size_t i = 0; i < distinct.size(); ++i) {
+    threads.emplace_back([&, i] { distinct[i] = stack.post_payment(body, "own-key-" + std::to_string(i)); });
+  }
+  for (auto& t : threads) t.join();
+
+  const auto id = json_field(same[0].body, "payment_id");
+  for (const auto& r : same) {
+    CHECK(r.status == 202);
+    CHECK(json_field(r.body, "payment_id") == id);
+  }
+  std::set<std::string> ids;
+  for (const auto& r : distinct) {
+    CHECK(r.status == 202);
+    ids.insert(json_field(r.body, "payment_id"));
+  }
+  CHECK(ids.size() == distinct.size());
+  CHECK(stack.wait_for_status(id) == "succeeded");
+  CHECK(stack.charges_for(id) == 1);
+  for (const auto& other : ids) CHECK(stack.wait_for_status(other) == "succeeded");
 }

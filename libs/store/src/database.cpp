@@ -66,22 +66,37 @@ const DatabaseOptions& Database::options() const noexcept { return impl_->option
 
 Status Database::with_session(const std::function<void(soci::session&)>& work) {
   soci::session session(impl_->pool);
-  try {
-    work(session);
-    return Ok{};
-  } catch (const soci::mysql_soci_error& e) {
-    if (is_connection_error(static_cast<int>(e.err_num_))) {
-      try {
-        session.reconnect();
-      } catch (const soci::soci_error&) {
-        log::warn("mysql reconnect failed", {{"where", where(impl_->options)}});
+  // InnoDB resolves a deadlock by rolling one transaction back whole (error 1213): running it again is safe.
+  constexpr int kDeadlockRetries = 3;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      work(session);
+      return Ok{};
+    } catch (const soci::mysql_soci_error& e) {
+      if (e.err_num_ == 1213 && attempt < kDeadlockRetries) {
+        log::debug("mysql deadlock, retrying the transaction", {{"where", where(impl_->options)}});
+        continue;
       }
-      return Error::unavailable("MySQL unreachable at " + where(impl_->options) + ": " + e.get_error_message());
+      return classify(session, e);
+    } catch (const soci::soci_error& e) {
+      return Error::internal("MySQL error: " + e.get_error_message());
     }
-    return Error::internal("MySQL error " + std::to_string(e.err_num_) + ": " + e.get_error_message());
-  } catch (const soci::soci_error& e) {
-    return Error::internal("MySQL error: " + e.get_error_message());
   }
+}
+
+Status Database::classify(soci::session& session, const soci::mysql_soci_error& e) {
+  if (is_connection_error(static_cast<int>(e.err_num_))) {
+    try {
+      session.reconnect();
+    } catch (const soci::soci_error&) {
+      log::warn("mysql reconnect failed", {{"where", where(impl_->options)}});
+    }
+    return Error::unavailable("MySQL unreachable at " + where(impl_->options) + ": " + e.get_error_message());
+  }
+  if (e.err_num_ == 1213 || e.err_num_ == 1205) {
+    return Error::unavailable("MySQL lock conflict (error " + std::to_string(e.err_num_) + "); retry");
+  }
+  return Error::internal("MySQL error " + std::to_string(e.err_num_) + ": " + e.get_error_message());
 }
 
 Status Database::ping() {

@@ -72,6 +72,8 @@ Result<MigrationReport> migrate(Database& database, const std::vector<Migration>
   MigrationReport report;
   std::optional<Error> refusal;
   auto status = database.with_session([&](soci::session& sql) {
+    report = {};
+    refusal.reset();
     sql << "CREATE TABLE IF NOT EXISTS schema_migrations ("
            " version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, checksum CHAR(64) NOT NULL,"
            " applied_at DATETIME(6) NOT NULL) ENGINE = InnoDB";

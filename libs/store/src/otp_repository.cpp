@@ -123,6 +123,7 @@ Result<std::vector<StoredChallenge>> OtpRepository::due(OtpTime now, int limit) 
   std::vector<StoredChallenge> out;
   const long long now_ms = to_ms(now);
   auto status = database_.with_session([&](soci::session& sql) {
+    out.clear();
     soci::rowset<soci::row> rows =
         (sql.prepare << "SELECT " << kColumns << " FROM otp_challenges WHERE state = 'active'"
                                                  " AND expires_at_ms <= :now ORDER BY expires_at_ms LIMIT :lim",

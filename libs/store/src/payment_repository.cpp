@@ -69,7 +69,7 @@ std::optional<IdempotencyRecord> select_key(soci::session& sql, const std::strin
   IdempotencyRecord r;
   soci::indicator found = soci::i_null;
   sql << "SELECT request_hash, resource_id, response_status, response_body FROM idempotency_keys"
-         " WHERE scope = :scope AND idempotency_key = :k FOR UPDATE",
+         " WHERE scope = :scope AND idempotency_key = :k",
       soci::use(scope), soci::use(key), soci::into(r.request_hash, found), soci::into(r.resource_id),
       soci::into(r.response_status), soci::into(r.response_body);
   if (!sql.got_data() || found == soci::i_null) return std::nullopt;
@@ -152,7 +152,7 @@ Result<PaymentRepository::CreateResult> PaymentRepository::create(const PaymentR
         return;  // the transaction rolls back; nothing was written
       }
     }
-    if (select_payment(sql, p.id, true)) {
+    if (select_payment(sql, p.id, false)) {
       result.outcome = CreateOutcome::exists;
       return;
     }
@@ -232,6 +232,7 @@ Status PaymentRepository::withdraw(const std::string& payment_id, const std::opt
 Result<std::vector<OutboxEvent>> PaymentRepository::unpublished_events(const std::string& payment_id) {
   std::vector<OutboxEvent> out;
   auto status = database_.with_session([&](soci::session& sql) {
+    out.clear();
     soci::rowset<soci::row> rows =
         (sql.prepare << "SELECT event_id, payment_id, topic, payload FROM outbox_events"
                         " WHERE payment_id = :p AND published_at IS NULL ORDER BY created_at",
@@ -250,6 +251,7 @@ Result<std::vector<OutboxEvent>> PaymentRepository::stale_unpublished_events(std
   std::vector<OutboxEvent> out;
   const int age = static_cast<int>(min_age.count());
   auto status = database_.with_session([&](soci::session& sql) {
+    out.clear();
     soci::rowset<soci::row> rows =
         (sql.prepare << "SELECT event_id, payment_id, topic, payload FROM outbox_events WHERE published_at IS NULL"
                         " AND created_at < UTC_TIMESTAMP(6) - INTERVAL :age SECOND ORDER BY created_at LIMIT :lim",

@@ -114,6 +114,7 @@ Result<std::optional<RefundRecord>> RefundRepository::find(const std::string& re
 Result<std::vector<RefundRecord>> RefundRepository::for_payment(const std::string& payment_id) {
   std::vector<RefundRecord> out;
   auto status = database_.with_session([&](soci::session& sql) {
+    out.clear();
     soci::rowset<soci::row> rows = (sql.prepare << "SELECT " << kRefundColumns
                                                 << " FROM refunds WHERE payment_id = :p ORDER BY created_at, id",
                                     soci::use(payment_id));

@@ -17,6 +17,9 @@ std::optional<std::string> optional_text(const soci::row& row, std::size_t i);
 std::string timestamp(const soci::row& row, std::size_t i);
 
 std::optional<PaymentRecord> select_payment(soci::session& sql, const std::string& id, bool for_update);
+// A plain read, deliberately without FOR UPDATE: locking a key that does not exist yet takes a gap lock, and
+// concurrent first requests then deadlock on their INSERTs. The unique key decides races instead: the loser's
+// INSERT fails with a duplicate entry and it reads the winner's record.
 std::optional<IdempotencyRecord> select_key(soci::session& sql, const std::string& scope, const std::string& key);
 void insert_idempotency_key(soci::session& sql, const IdempotencyRecord& key);
 void insert_processed(soci::session& sql, const ProcessedCommand& command);

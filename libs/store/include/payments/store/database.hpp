@@ -13,6 +13,7 @@
 
 namespace soci {
 class session;
+class mysql_soci_error;
 }
 
 namespace payments::store {
@@ -32,7 +33,8 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   // Runs `work` with a pooled session (waiting for a free one). Exceptions from SOCI become an Error with
-  // the SQL error text; `work` decides transactions itself.
+  // the SQL error text; `work` decides transactions itself. A transaction InnoDB rolled back to break a
+  // deadlock is run again (up to three times), so `work` must start from scratch each time it is called.
   Status with_session(const std::function<void(soci::session&)>& work);
 
   // A round trip to the server (SELECT 1).
@@ -44,6 +46,7 @@ class Database {
 
  private:
   explicit Database(std::unique_ptr<Impl> impl);
+  Status classify(soci::session& session, const soci::mysql_soci_error& error);
   std::unique_ptr<Impl> impl_;
 };
 
