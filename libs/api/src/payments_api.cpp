@@ -188,7 +188,7 @@ awaitable<http::Response> PaymentsApi::Impl::create_payment(const http::Request&
     co_return error_response(Error::unavailable("payments are temporarily unavailable; retry with the same "
                                                  "Idempotency-Key"));
   }
-  using Outcome = store::PaymentRepository::CreateOutcome;
+  using Outcome = store::CreateOutcome;
   switch (created->outcome) {
     case Outcome::replayed: {
       const auto& previous = *created->previous;
@@ -201,7 +201,8 @@ awaitable<http::Response> PaymentsApi::Impl::create_payment(const http::Request&
                                 "this Idempotency-Key was used with a different request body; use a new key for a "
                                 "new payment",
                                 "Idempotency-Key"});
-    case Outcome::exists: co_return error_response(Error::internal("payment id collision; retry"));
+    case Outcome::exists:
+    case Outcome::payment_missing: co_return error_response(Error::internal("payment id collision; retry"));
     case Outcome::created: break;
   }
 

@@ -40,7 +40,7 @@ awaitable<http::Response> PaymentsApi::Impl::create_refund(const http::Request& 
   auto created = co_await run_blocking(deps.blocking, [&] { return deps.refunds.create(record, key); });
   if (!created) co_return error_response(Error::unavailable("refunds are temporarily unavailable; retry with the "
                                                             "same Idempotency-Key"));
-  using Outcome = store::RefundRepository::CreateOutcome;
+  using Outcome = store::CreateOutcome;
   switch (created->outcome) {
     case Outcome::replayed: {
       const auto& previous = *created->previous;

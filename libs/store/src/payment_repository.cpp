@@ -120,6 +120,32 @@ bool apply_transition(soci::session& sql, const Transition& t) {
   return true;
 }
 
+Result<CreateResult> create_with_key(Database& database, const std::optional<IdempotencyRecord>& key,
+                                     const std::function<CreateOutcome(soci::session&)>& insert) {
+  for (int attempt = 0;; ++attempt) {
+    CreateResult result;
+    auto status = database.with_session([&](soci::session& sql) {
+      result = {};
+      soci::transaction tx(sql);
+      if (key) {
+        if (auto previous = select_key(sql, key->scope, key->key)) {
+          result.outcome = previous->request_hash == key->request_hash ? CreateOutcome::replayed
+                                                                       : CreateOutcome::conflict;
+          result.previous = std::move(previous);
+          return;  // the transaction rolls back; nothing was written
+        }
+      }
+      result.outcome = insert(sql);
+      if (result.outcome != CreateOutcome::created) return;
+      if (key) insert_idempotency_key(sql, *key);
+      tx.commit();
+    });
+    if (status) return result;
+    const bool lost_race = key && status.error().message.find("Duplicate entry") != std::string::npos;
+    if (!lost_race || attempt > 0) return std::move(status).error();
+  }
+}
+
 }  // namespace detail
 
 using namespace detail;
@@ -140,22 +166,9 @@ PaymentRecord pending_payment(std::string payment_id, const PaymentRequest& requ
   return r;
 }
 
-Result<PaymentRepository::CreateResult> PaymentRepository::create(const PaymentRecord& p,
-                                                                  const std::optional<IdempotencyRecord>& key) {
-  CreateResult result;
-  auto status = database_.with_session([&](soci::session& sql) {
-    soci::transaction tx(sql);
-    if (key) {
-      if (auto previous = select_key(sql, key->scope, key->key)) {
-        result.outcome = previous->request_hash == key->request_hash ? CreateOutcome::replayed : CreateOutcome::conflict;
-        result.previous = std::move(previous);
-        return;  // the transaction rolls back; nothing was written
-      }
-    }
-    if (select_payment(sql, p.id, false)) {
-      result.outcome = CreateOutcome::exists;
-      return;
-    }
+Result<CreateResult> PaymentRepository::create(const PaymentRecord& p, const std::optional<IdempotencyRecord>& key) {
+  return create_with_key(database_, key, [&](soci::session& sql) {
+    if (select_payment(sql, p.id, false)) return CreateOutcome::exists;
     const std::string status_text(to_string(p.status));
     std::string customer = p.customer_id.value_or("");
     std::string description = p.description.value_or("");
@@ -169,16 +182,8 @@ Result<PaymentRepository::CreateResult> PaymentRepository::create(const PaymentR
         soci::use(p.id), soci::use(p.order_id), soci::use(amount), soci::use(p.currency), soci::use(p.payment_method),
         soci::use(customer, customer_ind), soci::use(description, description_ind), soci::use(p.request_json),
         soci::use(status_text), soci::use(p.request_hash);
-    if (key) insert_idempotency_key(sql, *key);
-    tx.commit();
-    result.outcome = CreateOutcome::created;
+    return CreateOutcome::created;
   });
-  if (!status) {
-    // Two requests with the same new key raced: the loser reads the winner's record.
-    if (key && status.error().message.find("Duplicate entry") != std::string::npos) return create(p, key);
-    return std::move(status).error();
-  }
-  return result;
 }
 
 Result<std::optional<PaymentRecord>> PaymentRepository::find(const std::string& payment_id) {

@@ -70,38 +70,17 @@ std::int64_t reserved_total(soci::session& sql, const std::string& payment_id) {
 
 }  // namespace
 
-Result<RefundRepository::CreateResult> RefundRepository::create(const RefundRecord& refund,
-                                                                const std::optional<IdempotencyRecord>& key) {
-  CreateResult result;
-  auto status = database_.with_session([&](soci::session& sql) {
-    soci::transaction tx(sql);
-    if (key) {
-      if (auto previous = select_key(sql, key->scope, key->key)) {
-        result.outcome = previous->request_hash == key->request_hash ? CreateOutcome::replayed : CreateOutcome::conflict;
-        result.previous = std::move(previous);
-        return;
-      }
-    }
+Result<CreateResult> RefundRepository::create(const RefundRecord& refund,
+                                              const std::optional<IdempotencyRecord>& key) {
+  return create_with_key(database_, key, [&](soci::session& sql) {
     auto payment = select_payment(sql, refund.payment_id, true);
-    if (!payment) {
-      result.outcome = CreateOutcome::payment_missing;
-      return;
-    }
-    if (select_refund(sql, refund.id, false)) {
-      result.outcome = CreateOutcome::exists;
-      return;
-    }
+    if (!payment) return CreateOutcome::payment_missing;
+    if (select_refund(sql, refund.id, false)) return CreateOutcome::exists;
     RefundRecord row = refund;
     row.currency = payment->currency;
     insert_refund(sql, row);
-    if (key) insert_idempotency_key(sql, *key);
-    tx.commit();
+    return CreateOutcome::created;
   });
-  if (!status) {
-    if (key && status.error().message.find("Duplicate entry") != std::string::npos) return create(refund, key);
-    return std::move(status).error();
-  }
-  return result;
 }
 
 Result<std::optional<RefundRecord>> RefundRepository::find(const std::string& refund_id) {

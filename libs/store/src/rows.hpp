@@ -4,6 +4,7 @@
 
 #include <soci/soci.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,13 @@ std::optional<IdempotencyRecord> select_key(soci::session& sql, const std::strin
 void insert_idempotency_key(soci::session& sql, const IdempotencyRecord& key);
 void insert_processed(soci::session& sql, const ProcessedCommand& command);
 void insert_event(soci::session& sql, const OutboxEvent& event);
+// Creates something under an optional idempotency key, in one transaction: a key already used answers
+// replayed or conflict and writes nothing; otherwise `insert` writes the rows (or says why not) and the key
+// is recorded with them. First requests with the same new key race: the loser's INSERT of the key fails as a
+// duplicate entry, and it answers (once) from the winner's record.
+Result<CreateResult> create_with_key(Database& database, const std::optional<IdempotencyRecord>& key,
+                                     const std::function<CreateOutcome(soci::session&)>& insert);
+
 // PaymentRepository::apply's compare-and-set, inside the caller's transaction. False when nothing changed.
 bool apply_transition(soci::session& sql, const Transition& transition);
 

@@ -53,6 +53,19 @@ struct IdempotencyRecord {
   std::string response_body;
 };
 
+// How creating something under an optional idempotency key ended.
+enum class CreateOutcome {
+  created,          // written, with its key
+  replayed,         // the key was used before with the same request: `previous` holds the first answer
+  conflict,         // the key was used before with another request: nothing written
+  exists,           // the id is taken: nothing written
+  payment_missing,  // (refunds) no such payment: nothing written
+};
+struct CreateResult {
+  CreateOutcome outcome = CreateOutcome::created;
+  std::optional<IdempotencyRecord> previous;
+};
+
 struct OutboxEvent {
   std::string event_id;
   std::string payment_id;
@@ -85,11 +98,8 @@ class PaymentRepository {
  public:
   explicit PaymentRepository(Database& database) : database_(database) {}
 
-  enum class CreateOutcome { created, replayed, conflict, exists };
-  struct CreateResult {
-    CreateOutcome outcome = CreateOutcome::created;
-    std::optional<IdempotencyRecord> previous;  // for replayed and conflict
-  };
+  using CreateOutcome = store::CreateOutcome;
+  using CreateResult = store::CreateResult;
 
   // Inserts the payment, and the idempotency record when given, in one transaction. When the key exists:
   // `replayed` (same request hash) or `conflict`, and nothing is written. When the payment id exists:

@@ -41,11 +41,8 @@ class RefundRepository {
  public:
   explicit RefundRepository(Database& database) : database_(database) {}
 
-  enum class CreateOutcome { created, replayed, conflict, payment_missing, exists };
-  struct CreateResult {
-    CreateOutcome outcome = CreateOutcome::created;
-    std::optional<IdempotencyRecord> previous;
-  };
+  using CreateOutcome = store::CreateOutcome;
+  using CreateResult = store::CreateResult;
   // The API's first record of a refund (pending, not yet reserved), with its idempotency key.
   Result<CreateResult> create(const RefundRecord& refund, const std::optional<IdempotencyRecord>& key);
 
