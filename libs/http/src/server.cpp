@@ -139,6 +139,15 @@ struct Server::Impl {
     std::lock_guard lock(mutex);
     connections.erase(connection);
   }
+  // Unregisters a session's connection when the session ends, however it ends.
+  struct Registration {
+    Impl& impl;
+    std::shared_ptr<Connection> connection;
+    ~Registration() {
+      connection->close = nullptr;
+      impl.unregister_connection(connection);
+    }
+  };
   // Called as each session ends: the last one out while draining ends the drain early.
   void session_finished() {
     if (active.fetch_sub(1) == 1 && stop_requested.load() && !destroying.load()) {
@@ -224,14 +233,7 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket socket) {
       SslStream stream(beast::tcp_stream(std::move(socket)), *tls);
       connection->close = [&stream] { beast::get_lowest_layer(stream).close(); };
       if (!register_connection(connection)) co_return;
-      struct Registration {
-        Impl& impl;
-        std::shared_ptr<Connection> connection;
-        ~Registration() {
-          connection->close = nullptr;
-          impl.unregister_connection(connection);
-        }
-      } registration{*this, connection};
+      const Registration registration{*this, connection};
       beast::get_lowest_layer(stream).expires_after(options.read_timeout);
       auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
       if (handshake_error) co_return;
@@ -244,14 +246,7 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket socket) {
       beast::tcp_stream stream(std::move(socket));
       connection->close = [&stream] { stream.close(); };
       if (!register_connection(connection)) co_return;
-      struct Registration {
-        Impl& impl;
-        std::shared_ptr<Connection> connection;
-        ~Registration() {
-          connection->close = nullptr;
-          impl.unregister_connection(connection);
-        }
-      } registration{*this, connection};
+      const Registration registration{*this, connection};
       co_await serve(stream, *connection, remote);
       if (stream.socket().is_open()) stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     }

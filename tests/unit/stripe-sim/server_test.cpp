@@ -18,11 +18,13 @@
 #include <string>
 #include <thread>
 
+#include "running_sim.hpp"
 #include "sim_server.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+using payments::stripe_sim::testing::RunningSim;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 using namespace payments::stripe_sim;
@@ -31,29 +33,6 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
-class RunningSim {
- public:
-  explicit RunningSim(SimConfig config) : server_(with_defaults(std::move(config))) {
-    auto started = server_.start();
-    REQUIRE_MESSAGE(started.has_value(), (started ? "" : started.error().message));
-    thread_ = std::thread([this] { server_.run(); });
-  }
-  ~RunningSim() {
-    server_.stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return server_.port(); }
-  SimServer& server() { return server_; }
-
- private:
-  static SimConfig with_defaults(SimConfig config) {
-    config.port = 0;
-    config.seed = 1;
-    return config;
-  }
-  SimServer server_;
-  std::thread thread_;
-};
 
 struct Call {
   std::string method = "GET";

@@ -23,11 +23,13 @@
 #include "payments/core/webhook_signature.hpp"
 #include "payments/crypto/crypto.hpp"
 #include "payments/http/server.hpp"
+#include "running_sim.hpp"
 #include "sim_server.hpp"
 #include "webhook_sender.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+using payments::stripe_sim::testing::RunningSim;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
@@ -111,29 +113,6 @@ class Receiver {
   std::thread thread_;
 };
 
-class RunningSim {
- public:
-  explicit RunningSim(SimConfig config) : server_(with_defaults(std::move(config))) {
-    auto started = server_.start();
-    REQUIRE_MESSAGE(started.has_value(), (started ? "" : started.error().message));
-    thread_ = std::thread([this] { server_.run(); });
-  }
-  ~RunningSim() {
-    server_.stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return server_.port(); }
-  SimServer& server() { return server_; }
-
- private:
-  static SimConfig with_defaults(SimConfig config) {
-    config.port = 0;
-    config.seed = 3;
-    return config;
-  }
-  SimServer server_;
-  std::thread thread_;
-};
 
 struct Answer {
   int status = 0;
@@ -273,7 +252,7 @@ TEST_CASE("a payment, a failed authentication and a failed refund arrive as sign
   SimConfig config;
   config.webhook_url = receiver.url();
   config.webhook_secret = Secret(kSecret);
-  RunningSim sim(std::move(config));
+  RunningSim sim(std::move(config), 3);
 
   // A payment that succeeds at once.
   auto paid = parse(call(sim.port(), "POST", "/v1/payment_intents",
@@ -341,7 +320,7 @@ TEST_CASE("a resend delivers the same event again, optionally with another creat
   SimConfig config;
   config.webhook_url = receiver.url();
   config.webhook_secret = Secret(kSecret);
-  RunningSim sim(std::move(config));
+  RunningSim sim(std::move(config), 3);
   call(sim.port(), "POST", "/v1/payment_intents", "amount=1000&currency=usd&confirm=true&payment_method=pm_card_visa");
   const auto first = check_event(receiver.wait_for(1).at(0));
 
@@ -381,7 +360,7 @@ TEST_CASE("webhooks are configured at runtime, and API answers never wait for th
     if (slow) std::this_thread::sleep_for(1500ms);
     return 200;
   });
-  RunningSim sim({});
+  RunningSim sim({}, 3);
   // Nothing is sent or recorded without a url.
   call(sim.port(), "POST", "/v1/payment_intents", "amount=1000&currency=usd&confirm=true&payment_method=pm_card_visa");
   auto before = parse(call(sim.port(), "GET", "/_sim/webhooks").body);
