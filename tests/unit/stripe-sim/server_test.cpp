@@ -223,6 +223,84 @@ TEST_CASE("injected faults: 429 with Stripe-Should-Retry, 500 before any work, a
   CHECK(call(sim.port(), {"POST", "/_sim/faults", R"({"fail_rate":3})", "", {}}).response.result_int() == 400);
 }
 
+TEST_CASE("a charge whose answer timed out is answered on a retry with its key, and found by search") {
+  RunningSim sim({});
+  const std::string body =
+      "amount=1000&currency=usd&confirm=true&payment_method=pm_card_visa&metadata[payment_id]=pay_lost";
+  CHECK(call(sim.port(), {"POST", "/_sim/faults", R"({"timeout_rate":1})", "", {}}).response.result_int() == 200);
+  auto timed_out = call(sim.port(), {"POST", "/v1/payment_intents", body, "sk_test_123", "payments:pay_lost:charge"},
+                        300ms);
+  CHECK(timed_out.error == beast::error::timeout);
+  REQUIRE(sim.server().simulator().charge_count() == 1);
+  const auto charges = json(call(sim.port(), {"GET", "/_sim/charges", {}, "", {}}).response.body());
+  const std::string charged = charges[0]["payment_intent"].GetString();
+
+  // Every request still draws the timeout, yet the retries (the worker's, then a reconciler's) are answered:
+  // a replay executes nothing, so there is nothing to withhold.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    CAPTURE(attempt);
+    auto retried = call(sim.port(), {"POST", "/v1/payment_intents", body, "sk_test_123", "payments:pay_lost:charge"},
+                        2s);
+    REQUIRE_FALSE(retried.error);
+    CHECK(retried.response.result_int() == 200);
+    CHECK(retried.response["Idempotent-Replayed"] == "true");
+    auto pi = json(retried.response.body());
+    CHECK(std::string(pi["id"].GetString()) == charged);
+    CHECK(std::string(pi["status"].GetString()) == "succeeded");
+  }
+  CHECK(sim.server().simulator().charge_count() == 1);
+
+  // A new request that runs is still withheld.
+  auto fresh = call(sim.port(), {"POST", "/v1/payment_intents", body, "sk_test_123", "another-key"}, 300ms);
+  CHECK(fresh.error == beast::error::timeout);
+  CHECK(sim.server().simulator().charge_count() == 2);
+
+  // GET runs too, so the search is made once the fault is off.
+  CHECK(call(sim.port(), {"POST", "/_sim/faults", R"({"timeout_rate":0})", "", {}}).response.result_int() == 200);
+  const std::string search = "/v1/payment_intents/search?query=metadata%5B%27payment_id%27%5D%3A%27pay_lost%27";
+  auto found = call(sim.port(), {"GET", search, {}, "sk_test_123", {}});
+  REQUIRE(found.response.result_int() == 200);
+  auto result = json(found.response.body());
+  REQUIRE(result["data"].Size() == 2);  // newest first: the one made under "another-key", then the lost one
+  CHECK(std::string(result["data"][1]["id"].GetString()) == charged);
+  CHECK(std::string(result["data"][1]["status"].GetString()) == "succeeded");
+}
+
+TEST_CASE("a succeeded payment can be disputed through the control endpoint") {
+  RunningSim sim({});
+  auto pi = json(call(sim.port(), {"POST", "/v1/payment_intents", kPayVisa, "sk_test_123", {}}).response.body());
+  const std::string id = pi["id"].GetString();
+
+  const std::string target = "/_sim/payment_intents/" + id + "/dispute?reason=product_not_received&amount=400";
+  auto opened = call(sim.port(), {"POST", target, {}, "", {}});
+  REQUIRE(opened.response.result_int() == 200);
+  auto dispute = json(opened.response.body());
+  CHECK(std::string(dispute["object"].GetString()) == "dispute");
+  CHECK(std::string(dispute["reason"].GetString()) == "product_not_received");
+  CHECK(dispute["amount"].GetInt64() == 400);
+  CHECK(std::string(dispute["charge"].GetString()) == pi["latest_charge"].GetString());
+  CHECK(std::string(dispute["payment_intent"].GetString()) == id);
+  auto listed = json(call(sim.port(), {"GET", "/_sim/disputes", {}, "", {}}).response.body());
+  REQUIRE(listed.Size() == 1);
+  CHECK(std::string(listed[0]["id"].GetString()) == dispute["id"].GetString());
+
+  auto other = json(call(sim.port(), {"POST", "/v1/payment_intents", kPayVisa, "sk_test_123", {}}).response.body());
+  auto whole = json(call(sim.port(), {"POST", "/_sim/payment_intents/" + std::string(other["id"].GetString()) +
+                                             "/dispute", {}, "", {}})
+                        .response.body());
+  CHECK(std::string(whole["reason"].GetString()) == "fraudulent");
+  CHECK(whole["amount"].GetInt64() == 1000);
+
+  auto waiting = json(call(sim.port(), {"POST", "/v1/payment_intents",
+                                        "amount=1000&currency=usd&payment_method=pm_card_visa", "sk_test_123", {}})
+                          .response.body());
+  auto refused = call(sim.port(), {"POST", "/_sim/payment_intents/" + std::string(waiting["id"].GetString()) +
+                                          "/dispute", {}, "", {}});
+  CHECK(refused.response.result_int() == 400);
+  CHECK(std::string(json(refused.response.body())["error"]["type"].GetString()) == "invalid_request_error");
+  CHECK(call(sim.port(), {"POST", "/_sim/payment_intents/pi_nope/dispute", {}, "", {}}).response.result_int() == 404);
+}
+
 TEST_CASE("a refund can be failed through the control endpoint") {
   RunningSim sim({});
   auto pi = json(call(sim.port(), {"POST", "/v1/payment_intents",

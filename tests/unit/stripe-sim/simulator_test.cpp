@@ -364,6 +364,31 @@ TEST_CASE("a duplicate while the first request is still executing gets 409") {
   CHECK(s.sim.charge_count() == 1);
 }
 
+TEST_CASE("only a request that ran is marked executed; the idempotency layer's own answers are not") {
+  Sim s;
+  const auto r = Sim::request("POST", "/v1/payment_intents",
+                              "amount=1000&currency=usd&confirm=true&payment_method=pm_card_visa", "run-once",
+                              "sk_test_1");
+  auto first = s.sim.begin(r);
+  CHECK(first.executed);
+  auto in_use = s.sim.begin(r);
+  CHECK(in_use.response.status == 409);
+  CHECK_FALSE(in_use.executed);
+  s.sim.complete(std::move(first));
+  auto replay = s.sim.begin(r);
+  CHECK(header(replay.response, "Idempotent-Replayed") == "true");
+  CHECK_FALSE(replay.executed);
+  auto other = r;
+  other.body = "amount=2000&currency=usd&confirm=true&payment_method=pm_card_visa";
+  auto mismatch = s.sim.begin(other);
+  CHECK(mismatch.response.status == 400);
+  CHECK_FALSE(mismatch.executed);
+  auto without_key = r;
+  without_key.idempotency_key.reset();
+  CHECK(s.sim.begin(without_key).executed);
+  CHECK(s.sim.charge_count() == 2);
+}
+
 TEST_CASE("a request refused on its parameters stores nothing for its key") {
   Sim s;
   check_error(s.post("/v1/payment_intents", "amount=abc&currency=usd&confirm=true&payment_method=pm_card_visa", "fix"),
@@ -434,6 +459,122 @@ TEST_CASE("a pm_card_refundFail refund succeeds first, can be failed later, and 
   // the failed amount can be refunded again
   CHECK(json(s.post("/v1/refunds", "payment_intent=" + pi))["amount"].GetInt64() == 1000);
   CHECK(s.sim.refunds_json().find(R"("idempotency_key":"refund-key")") != std::string::npos);
+}
+
+TEST_CASE("charge.refunded carries the charge, with what its refunds that did not fail add up to") {
+  Sim s;
+  std::vector<SimEvent> events;
+  s.sim.set_event_listener([&events](const SimEvent& event) { events.push_back(event); });
+  const auto pi_id = s.pay("pm_card_refundFail", 1000, "&metadata[payment_id]=pay_1");
+  const auto pi = json(s.get("/v1/payment_intents/" + pi_id));
+  auto charge_refunded = [&events] {
+    REQUIRE(events.back().type == "charge.refunded");
+    rapidjson::Document doc;
+    doc.Parse(events.back().object_json.c_str());
+    REQUIRE_MESSAGE(!doc.HasParseError(), events.back().object_json);
+    return doc;
+  };
+
+  const auto first = json(s.post("/v1/refunds", "payment_intent=" + pi_id + "&amount=300"));
+  auto charge = charge_refunded();
+  CHECK(str(charge, "id") == str(pi, "latest_charge"));
+  CHECK(str(charge, "object") == "charge");
+  CHECK(charge["amount"].GetInt64() == 1000);
+  CHECK(charge["amount_refunded"].GetInt64() == 300);
+  CHECK(charge["refunded"].IsFalse());
+  CHECK(str(charge, "currency") == "usd");
+  CHECK(str(charge, "payment_intent") == pi_id);
+  CHECK(str(charge["metadata"], "payment_id") == "pay_1");
+  CHECK(str(charge, "status") == "succeeded");
+  CHECK(charge["created"].GetInt64() == kNow);
+
+  // A failed refund no longer counts.
+  REQUIRE(s.sim.fail_refund(str(first, "id"), "").status == 200);
+  REQUIRE(s.post("/v1/refunds", "payment_intent=" + pi_id + "&amount=600").status == 200);
+  CHECK(charge_refunded()["amount_refunded"].GetInt64() == 600);
+  CHECK(charge_refunded()["refunded"].IsFalse());
+  REQUIRE(s.post("/v1/refunds", "payment_intent=" + pi_id).status == 200);
+  CHECK(charge_refunded()["amount_refunded"].GetInt64() == 1000);
+  CHECK(charge_refunded()["refunded"].IsTrue());
+}
+
+TEST_CASE("a failed refund's events carry the refund with its metadata and payment intent") {
+  Sim s;
+  std::vector<SimEvent> events;
+  const auto pi = s.pay("pm_card_refundFail", 1000);
+  const auto refund = json(s.post("/v1/refunds", "payment_intent=" + pi + "&metadata[payment_id]=pay_1"
+                                                 "&metadata[refund_id]=ref_1"));
+  s.sim.set_event_listener([&events](const SimEvent& event) { events.push_back(event); });
+  REQUIRE(s.sim.fail_refund(str(refund, "id"), "lost_or_stolen_card").status == 200);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].type == "refund.updated");
+  CHECK(events[1].type == "charge.refund.updated");
+  CHECK(events[2].type == "refund.failed");
+  for (const auto& event : events) {
+    CAPTURE(event.type);
+    rapidjson::Document object;
+    object.Parse(event.object_json.c_str());
+    CHECK(str(object, "object") == "refund");
+    CHECK(str(object, "id") == str(refund, "id"));
+    CHECK(str(object, "status") == "failed");
+    CHECK(str(object, "failure_reason") == "lost_or_stolen_card");
+    CHECK(str(object, "payment_intent") == pi);
+    CHECK(str(object["metadata"], "payment_id") == "pay_1");
+    CHECK(str(object["metadata"], "refund_id") == "ref_1");
+  }
+}
+
+TEST_CASE("a dispute opens on a succeeded payment's charge, as a Stripe Dispute in charge.dispute.created") {
+  Sim s;
+  std::vector<SimEvent> events;
+  s.sim.set_event_listener([&events](const SimEvent& event) { events.push_back(event); });
+  const auto pi = json(s.post("/v1/payment_intents", "amount=2500&currency=eur&confirm=true"
+                                                     "&payment_method=pm_card_visa&metadata[payment_id]=pay_1"));
+  const auto pi_id = str(pi, "id");
+
+  const auto answer = s.sim.dispute_payment_intent(pi_id, "", std::nullopt);
+  REQUIRE(answer.status == 200);
+  const auto dispute = json(answer);
+  CHECK(str(dispute, "id").rfind("dp_", 0) == 0);
+  CHECK(str(dispute, "object") == "dispute");
+  CHECK(dispute["amount"].GetInt64() == 2500);
+  CHECK(str(dispute, "currency") == "eur");
+  CHECK(str(dispute, "charge") == str(pi, "latest_charge"));
+  CHECK(str(dispute, "payment_intent") == pi_id);
+  CHECK(str(dispute, "reason") == "fraudulent");
+  CHECK(str(dispute, "status") == "needs_response");
+  CHECK(dispute["created"].GetInt64() == kNow);
+  CHECK(dispute["livemode"].IsFalse());
+  CHECK(dispute["metadata"].IsObject());
+  CHECK(dispute["metadata"].ObjectEmpty());
+  REQUIRE_FALSE(events.empty());
+  CHECK(events.back().type == "charge.dispute.created");
+  CHECK(events.back().object_json == answer.body);
+  CHECK(s.sim.disputes_json() == "[" + answer.body + "]");
+
+  // One dispute per charge, as at Stripe.
+  check_error(s.sim.dispute_payment_intent(pi_id, "", std::nullopt), 400, "invalid_request_error", nullptr, nullptr);
+
+  const auto other = s.pay("pm_card_visa", 1000);
+  check_error(s.sim.dispute_payment_intent(other, "because", std::nullopt), 400, "invalid_request_error", nullptr,
+              "reason");
+  for (const char* amount : {"0", "1001", "12.5"}) {
+    CAPTURE(amount);
+    check_error(s.sim.dispute_payment_intent(other, "", std::string(amount)), 400, "invalid_request_error", nullptr,
+                "amount");
+  }
+  const auto partial = json(s.sim.dispute_payment_intent(other, "product_not_received", std::string("400")));
+  CHECK(partial["amount"].GetInt64() == 400);
+  CHECK(str(partial, "reason") == "product_not_received");
+
+  const auto waiting = json(s.post("/v1/payment_intents", "amount=1000&currency=usd&confirm=true"
+                                                          "&payment_method=pm_card_threeDSecure2Required"));
+  check_error(s.sim.dispute_payment_intent(str(waiting, "id"), "", std::nullopt), 400, "invalid_request_error",
+              "payment_intent_unexpected_state", nullptr);
+  check_error(s.sim.dispute_payment_intent("pi_missing", "", std::nullopt), 404, "invalid_request_error",
+              "resource_missing", nullptr);
+  s.sim.reset();
+  CHECK(s.sim.disputes_json() == "[]");
 }
 
 TEST_CASE("search finds payment intents by metadata, newest first") {

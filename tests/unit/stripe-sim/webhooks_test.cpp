@@ -161,6 +161,7 @@ struct Event {
   std::string object_id;
   std::string object_status;
   std::int64_t created = 0;
+  std::string body;
 };
 
 Event check_event(const Received& received, const std::string& secret = kSecret) {
@@ -181,6 +182,7 @@ Event check_event(const Received& received, const std::string& secret = kSecret)
   REQUIRE(doc["data"]["object"].IsObject());
   event.object_id = str(doc["data"]["object"], "id");
   event.object_status = str(doc["data"]["object"], "status");
+  event.body = received.body;
   return event;
 }
 
@@ -313,6 +315,47 @@ TEST_CASE("a payment, a failed authentication and a failed refund arrive as sign
     CHECK(ids.count(attempt["event_id"].GetString()) == 1);
   }
   CHECK(call(sim.port(), "GET", "/_sim/webhooks").body.find(kSecret) == std::string::npos);
+}
+
+TEST_CASE("a refund arrives as charge.refunded with the charge, a dispute as charge.dispute.created") {
+  Receiver receiver;
+  SimConfig config;
+  config.webhook_url = receiver.url();
+  config.webhook_secret = Secret(kSecret);
+  RunningSim sim(std::move(config), 3);
+  auto paid = parse(call(sim.port(), "POST", "/v1/payment_intents",
+                         "amount=1000&currency=usd&confirm=true&payment_method=pm_card_visa"
+                         "&metadata[payment_id]=pay_1")
+                        .body);
+  const std::string pi_id = str(paid, "id");
+  CHECK(call(sim.port(), "POST", "/v1/refunds", "payment_intent=" + pi_id + "&amount=400").status == 200);
+  const auto opened = call(sim.port(), "POST", "/_sim/payment_intents/" + pi_id + "/dispute");
+  REQUIRE(opened.status == 200);
+
+  // payment_intent.succeeded, refund.created, charge.refunded, charge.dispute.created
+  const auto received = receiver.wait_for(4);
+  REQUIRE(received.size() == 4);
+  std::vector<Event> events;
+  for (const auto& r : received) events.push_back(check_event(r));
+
+  const auto* refunded = find(events, "charge.refunded");
+  REQUIRE(refunded);
+  CHECK(refunded->object_id == str(paid, "latest_charge"));
+  const auto charge = parse(refunded->body);
+  CHECK(str(charge["data"]["object"], "object") == "charge");
+  CHECK(str(charge["data"]["object"], "payment_intent") == pi_id);
+  CHECK(charge["data"]["object"]["amount_refunded"].GetInt64() == 400);
+  CHECK(charge["data"]["object"]["refunded"].IsFalse());
+  CHECK(str(charge["data"]["object"]["metadata"], "payment_id") == "pay_1");
+
+  const auto* disputed = find(events, "charge.dispute.created");
+  REQUIRE(disputed);
+  CHECK(disputed->object_id == str(parse(opened.body), "id"));
+  CHECK(disputed->object_status == "needs_response");
+  const auto dispute = parse(disputed->body);
+  CHECK(str(dispute["data"]["object"], "object") == "dispute");
+  CHECK(str(dispute["data"]["object"], "charge") == str(paid, "latest_charge"));
+  CHECK(dispute["data"]["object"]["amount"].GetInt64() == 1000);
 }
 
 TEST_CASE("a resend delivers the same event again, optionally with another created time or a stale signature") {

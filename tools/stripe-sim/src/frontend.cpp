@@ -141,11 +141,13 @@ asio::awaitable<http::Response> SimFrontend::handle(http::Request request) {
                                         "An unknown error occurred (injected by stripe-sim --fail-rate)."));
   }
   auto pending = simulator_.begin(api);
+  const bool executed = pending.executed;
   co_await delay(settings.latency_ms);  // the idempotency key stays in flight meanwhile
   auto answer = simulator_.complete(std::move(pending));
-  if (fault == Fault::timeout) {
+  if (fault == Fault::timeout && executed) {
     // The work is done and recorded (and its answer stored for the idempotency key); the client never
-    // hears back and must give up on its own.
+    // hears back and must give up on its own. A replay is never withheld: it ran nothing, and answering it
+    // is how the client recovers, by retrying with the same Idempotency-Key, even at --timeout-rate 1.
     http::Response hold;
     hold.hold_connection = true;
     co_return hold;
@@ -163,6 +165,7 @@ http::Response SimFrontend::handle_control(const http::Request& request) {
     if (get && what == "health") return json(200, R"({"status":"ok"})");
     if (get && what == "charges") return json(200, simulator_.charges_json());
     if (get && what == "refunds") return json(200, simulator_.refunds_json());
+    if (get && what == "disputes") return json(200, simulator_.disputes_json());
     if (get && what == "requests") return json(200, simulator_.requests_json());
     if (get && what == "faults") return json(200, FaultInjector::to_json(faults_.settings()));
     if (post && what == "faults") {
@@ -203,6 +206,10 @@ http::Response SimFrontend::handle_control(const http::Request& request) {
   if (parts.size() == 4 && parts[1] == "payment_intents" && parts[3] == "authenticate" && (get || post)) {
     const bool succeed = query.get("outcome").value_or("succeed") != "fail";
     return to_http(simulator_.authenticate_payment_intent(parts[2], succeed));
+  }
+  if (parts.size() == 4 && parts[1] == "payment_intents" && parts[3] == "dispute" && post) {
+    return to_http(
+        simulator_.dispute_payment_intent(parts[2], query.get("reason").value_or(""), query.get("amount")));
   }
   return http::Response::json_error(404, "not_found",
                                     "unknown control endpoint " + request.method + " " + std::string(request.path()));

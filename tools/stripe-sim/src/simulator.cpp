@@ -4,6 +4,8 @@
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 
 #include "form.hpp"
 #include "payments/core/currency.hpp"
@@ -127,6 +129,17 @@ std::optional<std::string> api_key_of(const std::optional<std::string>& authoriz
 std::string redact_key(std::string_view key) {
   if (key.size() <= 12) return std::string(key.substr(0, std::min<std::size_t>(key.size(), 3))) + "*****";
   return std::string(key.substr(0, 8)) + "*****" + std::string(key.substr(key.size() - 4));
+}
+
+// The reasons Stripe gives a dispute.
+bool valid_dispute_reason(std::string_view reason) {
+  static constexpr std::array<std::string_view, 14> kReasons = {
+      "bank_cannot_process", "check_returned",       "credit_not_processed",
+      "customer_initiated",  "debit_not_authorized", "duplicate",
+      "fraudulent",          "general",              "incorrect_account_details",
+      "insufficient_funds",  "product_not_received", "product_unacceptable",
+      "subscription_canceled", "unrecognized"};
+  return std::find(kReasons.begin(), kReasons.end(), reason) != kReasons.end();
 }
 
 bool cancelable(std::string_view status) {
@@ -254,7 +267,7 @@ StripeSimulator::Pending StripeSimulator::begin(const ApiRequest& request) {
   }
   response.headers.emplace_back("Request-Id", request_id);
   flush_events(lock);
-  return {std::move(response), std::move(scope), store};
+  return {std::move(response), std::move(scope), store, true};
 }
 
 ApiResponse StripeSimulator::complete(Pending pending) {
@@ -544,13 +557,7 @@ ApiResponse StripeSimulator::create_refund(const ApiRequest& request, const std:
     return invalid_request("This PaymentIntent (" + pi->id + ") does not have a successful charge to refund.",
                            "payment_intent", "payment_intent_unexpected_state");
   }
-  std::int64_t refunded = 0;
-  for (const auto& [id, refund] : refunds_) {
-    if (refund.payment_intent == pi->id && (refund.status == "succeeded" || refund.status == "pending")) {
-      refunded += refund.amount;
-    }
-  }
-  const std::int64_t remaining = pi->amount_received - refunded;
+  const std::int64_t remaining = pi->amount_received - refunded_amount(pi->id);
   if (remaining <= 0) {
     return invalid_request("Charge " + pi->latest_charge + " has already been refunded.", {},
                            "charge_already_refunded");
@@ -587,11 +594,34 @@ ApiResponse StripeSimulator::create_refund(const ApiRequest& request, const std:
   refund.created = now();
   refund.idempotency_key = idempotency_key;
   auto body = refund_json(refund);
-  emit("refund.created", body);
-  emit("charge.refunded", payment_intent_json(*pi));
   refund_order_.push_back(refund.id);
   refunds_.emplace(refund.id, std::move(refund));
+  emit("refund.created", body);
+  // Like Stripe, charge.refunded carries the charge, whose amount_refunded now includes this refund.
+  emit("charge.refunded", charge_json(charge_of(*pi), refunded_amount(pi->id)));
   return ok(std::move(body));
+}
+
+std::int64_t StripeSimulator::refunded_amount(const std::string& payment_intent_id) const {
+  std::int64_t refunded = 0;
+  for (const auto& [id, refund] : refunds_) {
+    if (refund.payment_intent == payment_intent_id && (refund.status == "succeeded" || refund.status == "pending")) {
+      refunded += refund.amount;
+    }
+  }
+  return refunded;
+}
+
+const Charge& StripeSimulator::charge_of(const PaymentIntent& pi) const {
+  const auto found = std::find_if(charges_.begin(), charges_.end(),
+                                  [&](const Charge& charge) { return charge.id == pi.latest_charge; });
+  if (found == charges_.end()) {
+    // Every intent recorded its charge when it succeeded; a miss is a simulator bug, not bad input.
+    std::fprintf(stderr, "stripe-sim: payment intent %s has no recorded charge %s\n", pi.id.c_str(),
+                 pi.latest_charge.c_str());
+    std::abort();
+  }
+  return *found;
 }
 
 // ---- Test control --------------------------------------------------------------------------------
@@ -631,6 +661,15 @@ std::string StripeSimulator::refunds_json() const {
   return out.str();
 }
 
+std::string StripeSimulator::disputes_json() const {
+  std::lock_guard lock(mutex_);
+  JsonOut out;
+  out.w.StartArray();
+  for (const auto& dispute : disputes_) write_dispute(out.w, dispute);
+  out.w.EndArray();
+  return out.str();
+}
+
 std::string StripeSimulator::requests_json() const {
   std::lock_guard lock(mutex_);
   JsonOut out;
@@ -652,6 +691,7 @@ void StripeSimulator::reset() {
   refunds_.clear();
   refund_order_.clear();
   charges_.clear();
+  disputes_.clear();
   idempotency_.clear();
   request_counts_.clear();
 }
@@ -714,6 +754,48 @@ ApiResponse StripeSimulator::fail_refund(std::string_view id, std::string_view f
   emit("refund.updated", body);
   emit("charge.refund.updated", body);
   emit("refund.failed", body);
+  flush_events(lock);
+  return ok(std::move(body));
+}
+
+ApiResponse StripeSimulator::dispute_payment_intent(std::string_view id, std::string_view reason,
+                                                    const std::optional<std::string>& amount) {
+  std::unique_lock lock(mutex_);
+  const auto found = intents_.find(std::string(id));
+  if (found == intents_.end()) return missing_object("payment_intent", id, "intent", 404);
+  const auto& pi = found->second;
+  if (pi.status != "succeeded") {
+    return invalid_request("This PaymentIntent has a status of " + pi.status + "; only a succeeded one has a charge "
+                           "to dispute.",
+                           {}, "payment_intent_unexpected_state");
+  }
+  const auto earlier = std::find_if(disputes_.begin(), disputes_.end(),
+                                    [&](const Dispute& d) { return d.charge == pi.latest_charge; });
+  if (earlier != disputes_.end()) {
+    return invalid_request("Charge " + pi.latest_charge + " already has a dispute (" + earlier->id +
+                           "); Stripe allows one per charge.");
+  }
+  Dispute dispute;
+  dispute.reason = reason.empty() ? "fraudulent" : std::string(reason);
+  if (!valid_dispute_reason(dispute.reason)) return invalid_request("Invalid reason: " + dispute.reason, "reason");
+  dispute.amount = pi.amount_received;
+  if (amount) {
+    if (auto bad = parse_amount(amount, "amount", dispute.amount)) return *bad;
+    if (dispute.amount < 1 || dispute.amount > pi.amount_received) {
+      return invalid_request("The disputed amount must be between 1 and the amount received (" +
+                                 std::to_string(pi.amount_received) + ").",
+                             "amount");
+    }
+  }
+  dispute.id = new_id("dp_", 24);
+  dispute.charge = pi.latest_charge;
+  dispute.payment_intent = pi.id;
+  dispute.currency = pi.currency;
+  dispute.status = "needs_response";
+  dispute.created = now();
+  auto body = dispute_json(dispute);
+  disputes_.push_back(std::move(dispute));
+  emit("charge.dispute.created", body);
   flush_events(lock);
   return ok(std::move(body));
 }

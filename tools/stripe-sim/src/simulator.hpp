@@ -101,6 +101,18 @@ struct Refund {
   std::string idempotency_key;
 };
 
+// A chargeback opened on a charge, as /_sim/payment_intents/{id}/dispute records it. Stripe allows one per charge.
+struct Dispute {
+  std::string id;  // dp_...
+  std::string charge;
+  std::string payment_intent;
+  std::int64_t amount = 0;
+  std::string currency;
+  std::string reason;  // fraudulent, product_not_received, ...
+  std::string status;  // needs_response
+  std::int64_t created = 0;
+};
+
 // `{"error": {"type", "code", "message", "param"}}` with the given HTTP status, as Stripe writes errors.
 ApiResponse make_stripe_error(int status, std::string_view type, std::string_view code, std::string_view message,
                               std::string_view param = {});
@@ -124,6 +136,9 @@ class StripeSimulator {
     ApiResponse response;
     std::string scope;  // api key + idempotency key; empty when no key was claimed
     bool store = false;
+    // The operation ran. False when the idempotency layer answered alone (a replay, 409, idempotency_error):
+    // such an answer recorded nothing, so the frontend never withholds it as a "timeout".
+    bool executed = false;
   };
   Pending begin(const ApiRequest& request);
   ApiResponse complete(Pending pending);
@@ -135,6 +150,7 @@ class StripeSimulator {
   void note_request(std::string_view method, std::string_view path);
   [[nodiscard]] std::string charges_json() const;
   [[nodiscard]] std::string refunds_json() const;
+  [[nodiscard]] std::string disputes_json() const;
   [[nodiscard]] std::string requests_json() const;
   [[nodiscard]] std::size_t charge_count() const;
   void reset();
@@ -142,6 +158,10 @@ class StripeSimulator {
   ApiResponse authenticate_payment_intent(std::string_view id, bool succeed);
   // Turns a succeeded (or pending) refund into a failed one, as Stripe does for pm_card_refundFail.
   ApiResponse fail_refund(std::string_view id, std::string_view failure_reason);
+  // Opens a dispute (chargeback) on a succeeded payment intent's charge and emits charge.dispute.created.
+  // `reason` empty: fraudulent; `amount` absent: the whole amount received.
+  ApiResponse dispute_payment_intent(std::string_view id, std::string_view reason,
+                                     const std::optional<std::string>& amount);
   void set_public_base_url(std::string url);
   void set_event_listener(std::function<void(const SimEvent&)> listener);
 
@@ -159,6 +179,9 @@ class StripeSimulator {
                                      const std::string& idempotency_key);
   ApiResponse search_payment_intents(const ApiRequest& request);
   ApiResponse create_refund(const ApiRequest& request, const std::string& idempotency_key);
+  // What the refunds of this payment intent that did not fail add up to (pending ones included).
+  [[nodiscard]] std::int64_t refunded_amount(const std::string& payment_intent_id) const;
+  [[nodiscard]] const Charge& charge_of(const PaymentIntent& pi) const;
   std::string new_id(std::string_view prefix, std::size_t length);
   std::int64_t now() const;
   void emit(std::string type, std::string object_json);
@@ -172,6 +195,7 @@ class StripeSimulator {
   std::map<std::string, Refund> refunds_;
   std::vector<std::string> refund_order_;
   std::vector<Charge> charges_;
+  std::vector<Dispute> disputes_;
   std::map<std::string, IdempotencyEntry> idempotency_;
   std::map<std::string, std::int64_t> request_counts_;
   std::vector<SimEvent> pending_events_;

@@ -124,6 +124,24 @@ void write_refund(Writer& w, const Refund& refund, bool with_idempotency_key) {
   w.EndObject();
 }
 
+void write_dispute(Writer& w, const Dispute& dispute) {
+  w.StartObject();
+  field(w, "id", dispute.id);
+  field(w, "object", "dispute");
+  field(w, "amount", dispute.amount);
+  field(w, "charge", dispute.charge);
+  field(w, "created", dispute.created);
+  field(w, "currency", dispute.currency);
+  key(w, "livemode");
+  w.Bool(false);
+  key(w, "metadata");
+  write_metadata(w, {});
+  field(w, "payment_intent", dispute.payment_intent);
+  field(w, "reason", dispute.reason);
+  field(w, "status", dispute.status);
+  w.EndObject();
+}
+
 std::string payment_intent_json(const PaymentIntent& pi) {
   JsonOut out;
   write_payment_intent(out.w, pi);
@@ -133,6 +151,35 @@ std::string payment_intent_json(const PaymentIntent& pi) {
 std::string refund_json(const Refund& refund) {
   JsonOut out;
   write_refund(out.w, refund, false);
+  return out.str();
+}
+
+std::string charge_json(const Charge& charge, std::int64_t amount_refunded) {
+  JsonOut out;
+  out.w.StartObject();
+  field(out.w, "id", charge.id);
+  field(out.w, "object", "charge");
+  field(out.w, "amount", charge.amount);
+  field(out.w, "amount_captured", charge.amount);
+  field(out.w, "amount_refunded", amount_refunded);
+  field(out.w, "created", charge.created);
+  field(out.w, "currency", charge.currency);
+  key(out.w, "livemode");
+  out.w.Bool(false);
+  key(out.w, "metadata");
+  write_metadata(out.w, charge.metadata);
+  field(out.w, "payment_intent", charge.payment_intent);
+  field(out.w, "payment_method", charge.payment_method);
+  key(out.w, "refunded");
+  out.w.Bool(amount_refunded >= charge.amount);
+  field(out.w, "status", "succeeded");
+  out.w.EndObject();
+  return out.str();
+}
+
+std::string dispute_json(const Dispute& dispute) {
+  JsonOut out;
+  write_dispute(out.w, dispute);
   return out.str();
 }
 

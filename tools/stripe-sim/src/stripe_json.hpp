@@ -28,9 +28,13 @@ void field(Writer& w, std::string_view k, std::int64_t v);
 void write_metadata(Writer& w, const Metadata& metadata);
 void write_payment_intent(Writer& w, const PaymentIntent& pi);
 void write_refund(Writer& w, const Refund& refund, bool with_idempotency_key);
+void write_dispute(Writer& w, const Dispute& dispute);
 
 std::string payment_intent_json(const PaymentIntent& pi);
 std::string refund_json(const Refund& refund);
+// A Charge object as Stripe puts it in charge.* events; `amount_refunded` is what its refunds add up to so far.
+std::string charge_json(const Charge& charge, std::int64_t amount_refunded);
+std::string dispute_json(const Dispute& dispute);
 // A Stripe event: {"id","object":"event","api_version","created","data":{"object":<object_json>},"livemode":false,
 // "pending_webhooks":1,"request":{"id":null,"idempotency_key":null},"type"}. `object_json` is embedded as is.
 std::string event_json(std::string_view id, std::string_view type, std::int64_t created, std::string_view api_version,
