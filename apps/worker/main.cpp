@@ -1,4 +1,5 @@
-// payments-worker: consumes payment-commands, charges through Stripe, persists to MySQL, emits events.
+// payments-worker: consumes payment-commands and the verified Stripe events, charges through Stripe, persists
+// to MySQL, emits events, and reconciles payments whose outcome is unknown.
 // Serves /health and /metrics on WORKER_METRICS_PORT. SIGTERM drains in-flight commands before exit.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -44,15 +45,9 @@ boost::asio::awaitable<void> expire_otps_until(payments::worker::CommandProcesso
   }
 }
 
-// OTP_TTL_SECONDS, OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN_SECONDS, OTP_MAX_RESENDS over OtpPolicy's defaults.
-payments::Result<payments::OtpPolicy> otp_policy(const payments::EnvLookup& env) {
-  payments::OtpPolicy policy;
-  const std::pair<const char*, std::function<void(int)>> settings[] = {
-      {"OTP_TTL_SECONDS", [&](int v) { policy.ttl = std::chrono::seconds(v); }},
-      {"OTP_MAX_ATTEMPTS", [&](int v) { policy.max_attempts = v; }},
-      {"OTP_RESEND_COOLDOWN_SECONDS", [&](int v) { policy.resend_cooldown = std::chrono::seconds(v); }},
-      {"OTP_MAX_RESENDS", [&](int v) { policy.max_resends = v; }},
-  };
+// Whole-number settings from the environment: each one present is parsed and handed to its setter.
+using IntSetting = std::pair<const char*, std::function<void(int)>>;
+payments::Status read_int_settings(const payments::EnvLookup& env, std::initializer_list<IntSetting> settings) {
   for (const auto& [name, apply] : settings) {
     const auto text = env(name);
     if (!text || text->empty()) continue;
@@ -63,10 +58,86 @@ payments::Result<payments::OtpPolicy> otp_policy(const payments::EnvLookup& env)
     }
     apply(value);
   }
+  return payments::Ok{};
+}
+
+// OTP_TTL_SECONDS, OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN_SECONDS, OTP_MAX_RESENDS over OtpPolicy's defaults.
+payments::Result<payments::OtpPolicy> otp_policy(const payments::EnvLookup& env) {
+  payments::OtpPolicy policy;
+  auto read = read_int_settings(
+      env, {
+               {"OTP_TTL_SECONDS", [&](int v) { policy.ttl = std::chrono::seconds(v); }},
+               {"OTP_MAX_ATTEMPTS", [&](int v) { policy.max_attempts = v; }},
+               {"OTP_RESEND_COOLDOWN_SECONDS", [&](int v) { policy.resend_cooldown = std::chrono::seconds(v); }},
+               {"OTP_MAX_RESENDS", [&](int v) { policy.max_resends = v; }},
+           });
+  if (!read) return std::move(read).error();
   if (auto valid = payments::validate_otp_policy(policy); !valid) {
     return payments::Error::validation("OTP_*", "OTP settings out of range: " + valid.error().message);
   }
   return policy;
+}
+
+struct StripeTiming {
+  std::chrono::milliseconds request_timeout{30'000};
+  std::chrono::milliseconds retry_deadline{60'000};
+};
+
+// STRIPE_TIMEOUT_SECONDS (one request), STRIPE_RETRY_DEADLINE_SECONDS (how long a charge or refund keeps
+// retrying before it is left to reconciliation).
+payments::Result<StripeTiming> stripe_timing(const payments::EnvLookup& env) {
+  StripeTiming t;
+  auto read = read_int_settings(
+      env, {
+               {"STRIPE_TIMEOUT_SECONDS", [&](int v) { t.request_timeout = std::chrono::seconds(v); }},
+               {"STRIPE_RETRY_DEADLINE_SECONDS", [&](int v) { t.retry_deadline = std::chrono::seconds(v); }},
+           });
+  if (!read) return std::move(read).error();
+  if (t.request_timeout.count() < 1000 || t.request_timeout.count() > 300'000 || t.retry_deadline.count() < 0 ||
+      t.retry_deadline.count() > 3'600'000) {
+    return payments::Error::validation("STRIPE_*", "STRIPE_TIMEOUT_SECONDS must be 1-300 and "
+                                                   "STRIPE_RETRY_DEADLINE_SECONDS 0-3600");
+  }
+  return t;
+}
+
+struct ReconcileSettings {
+  payments::worker::ReconcileOptions options;
+  std::chrono::seconds interval{5};
+};
+
+// RECONCILE_INTERVAL_SECONDS, RECONCILE_UNSETTLED_AFTER_SECONDS, RECONCILE_BATCH,
+// REQUIRES_ACTION_TIMEOUT_SECONDS over the defaults.
+payments::Result<ReconcileSettings> reconcile_settings(const payments::EnvLookup& env) {
+  ReconcileSettings s;
+  auto read = read_int_settings(
+      env, {
+               {"RECONCILE_INTERVAL_SECONDS", [&](int v) { s.interval = std::chrono::seconds(v); }},
+               {"RECONCILE_UNSETTLED_AFTER_SECONDS", [&](int v) { s.options.unsettled_after = std::chrono::seconds(v); }},
+               {"RECONCILE_BATCH", [&](int v) { s.options.batch = v; }},
+               {"REQUIRES_ACTION_TIMEOUT_SECONDS",
+                [&](int v) { s.options.requires_action_timeout = std::chrono::seconds(v); }},
+           });
+  if (!read) return std::move(read).error();
+  if (s.interval.count() < 1 || s.interval.count() > 3600 || s.options.batch < 1 || s.options.batch > 1000 ||
+      s.options.unsettled_after.count() < 1 || s.options.requires_action_timeout.count() < 1) {
+    return payments::Error::validation("RECONCILE_*", "reconciliation settings out of range: interval 1-3600 s, "
+                                                      "batch 1-1000, ages at least 1 s");
+  }
+  // A payment is looked at again soon after its first check, then less and less often.
+  s.options.first_retry = std::min(s.options.first_retry, s.options.unsettled_after);
+  return s;
+}
+
+// Every `interval`, one round of reconciliation (see CommandProcessor::reconcile_once).
+boost::asio::awaitable<void> reconcile_until(payments::worker::CommandProcessor& processor,
+                                             std::chrono::seconds interval, const std::atomic<bool>& stop) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  while (!stop.load()) {
+    timer.expires_after(interval);
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    if (!stop.load()) co_await processor.reconcile_once();
+  }
 }
 
 int fail(const payments::Error& error) {
@@ -123,8 +194,11 @@ int main(int argc, char** argv) {
 
   boost::asio::io_context io;
   auto work = boost::asio::make_work_guard(io);
-  auto stripe = stripe::StripeClient::create(
-      io, {.api_base = config->stripe.api_base, .secret_key = config->stripe.secret_key});
+  auto timing = stripe_timing(env);
+  if (!timing) return fail(timing.error());
+  auto stripe = stripe::StripeClient::create(io, {.api_base = config->stripe.api_base,
+                                                  .secret_key = config->stripe.secret_key,
+                                                  .request_timeout = timing->request_timeout});
   if (!stripe) return fail(stripe.error());
 
   MetricsRegistry metrics;
@@ -135,19 +209,22 @@ int main(int argc, char** argv) {
   if (!otp_hasher) return fail(otp_hasher.error());
   auto policy = otp_policy(env);
   if (!policy) return fail(policy.error());
+  auto reconcile = reconcile_settings(env);
+  if (!reconcile) return fail(reconcile.error());
   boost::asio::thread_pool blocking(kDatabaseConnections);
   worker::CommandProcessor processor({payments, refunds, otps, otp_hasher.value(), system_random(), *stripe.value(), *producer.value(), blocking,
        metrics, topics},
-      {.otp_policy = policy.value()});
+      {.retry_deadline = timing->retry_deadline, .otp_policy = policy.value(), .reconcile = reconcile->options});
   // --sequential: one command at a time per partition, the baseline `make bench` compares against.
   worker::Worker consumer_loop(io, processor, metrics,
                                {.max_in_flight = in_flight_bound,
-                                .sequential_per_partition = has_flag(argc, argv, "--sequential")});
+                                .sequential_per_partition = has_flag(argc, argv, "--sequential"),
+                                .stripe_events_topic = topics.stripe_events});
 
   auto consumer = events::Consumer::create({
       .brokers = config->kafka.brokers,
       .group_id = config->kafka.consumer_group,
-      .topics = {topics.commands},
+      .topics = {topics.commands, topics.stripe_events},
       .client_id = "payments-worker",
       .on_revoked = [&consumer_loop](const std::string& t, std::int32_t p) { consumer_loop.on_revoked(t, p); },
   });
@@ -173,6 +250,7 @@ int main(int argc, char** argv) {
   worker::OutboxRelay relay(payments, *producer.value(), blocking, metrics, {});
   boost::asio::co_spawn(io, relay.run(g_stop), boost::asio::detached);
   boost::asio::co_spawn(io, expire_otps_until(processor, g_stop), boost::asio::detached);
+  boost::asio::co_spawn(io, reconcile_until(processor, reconcile->interval, g_stop), boost::asio::detached);
   std::thread io_thread([&io] { io.run(); });
 
   std::signal(SIGTERM, [](int) { g_stop = true; });

@@ -22,6 +22,19 @@ void write_next_action(json::Builder& b, const store::PaymentRecord& p) {
   b.end_object();
 }
 
+void write_dispute(json::Builder& b, const store::PaymentRecord& p) {
+  if (!p.dispute) return;
+  const auto& d = *p.dispute;
+  b.key("dispute")
+      .begin_object()
+      .field("id", d.id)
+      .field("status", d.status)
+      .field("reason", d.reason)
+      .field("amount", d.amount)
+      .field("disputed_at", d.disputed_at)
+      .end_object();
+}
+
 }  // namespace
 
 std::string status_url(const std::string& payment_id) { return "/api/v1/payments/" + payment_id + "/status"; }
@@ -41,6 +54,7 @@ std::string status_view(const store::PaymentRecord& p, const std::optional<store
   b.begin_object().field("payment_id", p.id).field("status", to_string(p.status)).field("updated_at", p.updated_at);
   write_failure(b, p);
   write_next_action(b, p);
+  write_dispute(b, p);
   if (otp) {
     const auto& c = otp->challenge;
     b.key("otp")
@@ -127,6 +141,7 @@ std::string payment_view(const store::PaymentRecord& p, const std::vector<store:
   if (!p.stripe_payment_intent_id.empty()) b.field("stripe_payment_intent_id", p.stripe_payment_intent_id);
   write_failure(b, p);
   write_next_action(b, p);
+  write_dispute(b, p);
   b.key("refunds").raw(refunds_array(refunds));
   b.field("created_at", p.created_at).field("updated_at", p.updated_at).end_object();
   return b.str();

@@ -9,11 +9,12 @@
 namespace payments::events {
 namespace {
 
-constexpr std::array<std::pair<CommandType, std::string_view>, 4> kTypes{{
+constexpr std::array<std::pair<CommandType, std::string_view>, 5> kTypes{{
     {CommandType::payment_create, "payment.create"},
     {CommandType::payment_otp_send, "payment.otp.send"},
     {CommandType::payment_otp_verify, "payment.otp.verify"},
     {CommandType::refund_create, "refund.create"},
+    {CommandType::stripe_event, "stripe.event"},
 }};
 
 Error raw_card_data() {
@@ -56,6 +57,10 @@ Result<CommandEnvelope> parse_command_envelope(std::string_view text) {
   if (!type) return std::move(type).error();
   const auto parsed_type = parse_command_type(type.value());
   if (!parsed_type) return Error::validation("type", "unknown command type '" + type.value().substr(0, 64) + "'");
+  if (*parsed_type == CommandType::stripe_event) {
+    return Error::validation("type", "stripe.event is not a command: Stripe's events reach the worker only through "
+                                     "the API's verified webhook endpoint");
+  }
   out.type = *parsed_type;
 
   auto payment_id = reader.string("payment_id");
@@ -213,5 +218,13 @@ std::string serialize_command(const CommandEnvelope& command) {
   return b.str();
 }
 
+CommandEnvelope stripe_event_command(std::string payment_id, std::string_view event_id, std::string raw_event) {
+  CommandEnvelope command;
+  command.command_id = crypto::stable_uuid("stripe-event/" + std::string(event_id));
+  command.type = CommandType::stripe_event;
+  command.payment_id = std::move(payment_id);
+  command.data_json = std::move(raw_event);
+  return command;
+}
 
 }  // namespace payments::events

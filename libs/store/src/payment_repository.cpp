@@ -12,7 +12,9 @@ constexpr const char* kPaymentColumns =
     "id, order_id, amount, currency, payment_method, customer_id, description, request_json, status, version,"
     " request_hash, stripe_payment_intent_id, stripe_idempotency_key, failure_code, failure_decline_code,"
     " failure_message, next_action_url, amount_refunded,"
-    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.%fZ'), DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ')";
+    " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.%fZ'), DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ'),"
+    " dispute_id, dispute_status, dispute_reason, dispute_amount,"
+    " DATE_FORMAT(disputed_at, '%Y-%m-%dT%H:%i:%s.%fZ')";
 
 PaymentRecord to_record(const soci::row& row) {
   PaymentRecord p;
@@ -36,6 +38,11 @@ PaymentRecord to_record(const soci::row& row) {
   p.amount_refunded = row.get<long long>(17);
   p.created_at = timestamp(row, 18);
   p.updated_at = timestamp(row, 19);
+  if (row.get_indicator(20) != soci::i_null) {
+    p.dispute = PaymentDispute{row.get<std::string>(20), text_or_empty(row, 21), text_or_empty(row, 22),
+                               row.get_indicator(23) == soci::i_null ? 0 : row.get<long long>(23),
+                               timestamp(row, 24)};
+  }
   return p;
 }
 
@@ -112,7 +119,8 @@ bool apply_transition(soci::session& sql, const Transition& t) {
   sql << "UPDATE payments SET status = :s, version = :nv, stripe_payment_intent_id = NULLIF(:pi, ''),"
          " stripe_idempotency_key = NULLIF(:ik, ''), failure_code = NULLIF(:fc, ''),"
          " failure_decline_code = NULLIF(:fd, ''), failure_message = NULLIF(:fm, ''),"
-         " next_action_url = NULLIF(:na, ''), updated_at = UTC_TIMESTAMP(6) WHERE id = :id AND version = :v",
+         " next_action_url = NULLIF(:na, ''), updated_at = UTC_TIMESTAMP(6), next_check_at = NULL, check_count = 0"
+         " WHERE id = :id AND version = :v",
       soci::use(to), soci::use(next_version), soci::use(intent), soci::use(idem), soci::use(code),
       soci::use(decline), soci::use(message), soci::use(action), soci::use(t.payment_id),
       soci::use(t.expected_version);
@@ -190,6 +198,67 @@ Result<std::optional<PaymentRecord>> PaymentRepository::find(const std::string& 
   std::optional<PaymentRecord> out;
   auto status = database_.with_session([&](soci::session& sql) { out = select_payment(sql, payment_id, false); });
   if (!status) return std::move(status).error();
+  return out;
+}
+
+Result<std::optional<std::string>> PaymentRepository::find_by_intent(const std::string& payment_intent_id) {
+  std::optional<std::string> out;
+  auto status = database_.with_session([&](soci::session& sql) {
+    out.reset();
+    std::string id;
+    sql << "SELECT id FROM payments WHERE stripe_payment_intent_id = :pi LIMIT 1", soci::use(payment_intent_id),
+        soci::into(id);
+    if (sql.got_data()) out = id;
+  });
+  if (!status) return std::move(status).error();
+  return out;
+}
+
+Result<bool> PaymentRepository::record_dispute(const std::string& payment_id, const PaymentDispute& dispute) {
+  bool recorded = false;
+  auto status = database_.with_session([&](soci::session& sql) {
+    const long long amount = dispute.amount;
+    soci::statement update = (sql.prepare << "UPDATE payments SET dispute_id = :d, dispute_status = :s,"
+                                             " dispute_reason = :r, dispute_amount = :a,"
+                                             " disputed_at = COALESCE(disputed_at, UTC_TIMESTAMP(6)),"
+                                             " updated_at = UTC_TIMESTAMP(6)"
+                                             " WHERE id = :id AND (dispute_id IS NULL OR dispute_id = :d2)",
+                              soci::use(dispute.id), soci::use(dispute.status), soci::use(dispute.reason),
+                              soci::use(amount), soci::use(payment_id), soci::use(dispute.id));
+    update.execute(true);
+    recorded = update.get_affected_rows() > 0;
+  });
+  if (!status) return std::move(status).error();
+  return recorded;
+}
+
+Result<std::vector<PaymentRecord>> PaymentRepository::claim_for_check(PaymentStatus status,
+                                                                      std::chrono::seconds min_age, int limit,
+                                                                      std::chrono::seconds first_retry,
+                                                                      std::chrono::seconds max_retry) {
+  std::vector<PaymentRecord> out;
+  const std::string status_text(to_string(status));
+  const int age = static_cast<int>(min_age.count());
+  const int first = static_cast<int>(first_retry.count());
+  const int max = static_cast<int>(max_retry.count());
+  auto result = database_.with_session([&](soci::session& sql) {
+    out.clear();
+    std::vector<std::string> due(static_cast<std::size_t>(limit));
+    sql << "SELECT id FROM payments WHERE status = :s AND updated_at < UTC_TIMESTAMP(6) - INTERVAL :age SECOND"
+           " AND (next_check_at IS NULL OR next_check_at <= UTC_TIMESTAMP(6)) ORDER BY updated_at LIMIT :lim",
+        soci::use(status_text), soci::use(age), soci::use(limit), soci::into(due);
+    for (const auto& id : due) {
+      // Claimed by whoever moves next_check_at first; a worker that lost the race skips the payment.
+      soci::statement claim = (sql.prepare << "UPDATE payments SET next_check_at = " << kNextCheckAt
+                                           << ", check_count = check_count + 1 WHERE id = :id AND status = :s"
+                                              " AND (next_check_at IS NULL OR next_check_at <= UTC_TIMESTAMP(6))",
+                               soci::use(first), soci::use(max), soci::use(id), soci::use(status_text));
+      claim.execute(true);
+      if (claim.get_affected_rows() == 0) continue;
+      if (auto payment = select_payment(sql, id, false)) out.push_back(std::move(*payment));
+    }
+  });
+  if (!result) return std::move(result).error();
   return out;
 }
 

@@ -90,6 +90,46 @@ Result<std::optional<RefundRecord>> RefundRepository::find(const std::string& re
   return out;
 }
 
+Result<std::optional<RefundRecord>> RefundRepository::find_by_stripe_id(const std::string& stripe_refund_id) {
+  std::optional<RefundRecord> out;
+  auto status = database_.with_session([&](soci::session& sql) {
+    out.reset();
+    soci::rowset<soci::row> rows = (sql.prepare << "SELECT " << kRefundColumns
+                                                << " FROM refunds WHERE stripe_refund_id = :s LIMIT 1",
+                                    soci::use(stripe_refund_id));
+    for (const auto& row : rows) out = to_refund(row);
+  });
+  if (!status) return std::move(status).error();
+  return out;
+}
+
+Result<std::vector<RefundRecord>> RefundRepository::claim_for_check(std::chrono::seconds min_age, int limit,
+                                                                   std::chrono::seconds first_retry,
+                                                                   std::chrono::seconds max_retry) {
+  std::vector<RefundRecord> out;
+  const int age = static_cast<int>(min_age.count());
+  const int first = static_cast<int>(first_retry.count());
+  const int max = static_cast<int>(max_retry.count());
+  auto result = database_.with_session([&](soci::session& sql) {
+    out.clear();
+    std::vector<std::string> due(static_cast<std::size_t>(limit));
+    sql << "SELECT id FROM refunds WHERE status = 'pending' AND updated_at < UTC_TIMESTAMP(6) - INTERVAL :age SECOND"
+           " AND (next_check_at IS NULL OR next_check_at <= UTC_TIMESTAMP(6)) ORDER BY updated_at LIMIT :lim",
+        soci::use(age), soci::use(limit), soci::into(due);
+    for (const auto& id : due) {
+      soci::statement claim = (sql.prepare << "UPDATE refunds SET next_check_at = " << kNextCheckAt
+                                           << ", check_count = check_count + 1 WHERE id = :id AND status = 'pending'"
+                                              " AND (next_check_at IS NULL OR next_check_at <= UTC_TIMESTAMP(6))",
+                               soci::use(first), soci::use(max), soci::use(id));
+      claim.execute(true);
+      if (claim.get_affected_rows() == 0) continue;
+      if (auto refund = select_refund(sql, id, false)) out.push_back(std::move(*refund));
+    }
+  });
+  if (!result) return std::move(result).error();
+  return out;
+}
+
 Result<std::vector<RefundRecord>> RefundRepository::for_payment(const std::string& payment_id) {
   std::vector<RefundRecord> out;
   auto status = database_.with_session([&](soci::session& sql) {
@@ -169,20 +209,28 @@ Result<bool> RefundRepository::settle(const std::string& refund_id, RefundStatus
                                       const std::string& failure_message, const RefundEventFactory& event) {
   bool settled = false;
   auto status = database_.with_session([&](soci::session& sql) {
+    settled = false;
     soci::transaction tx(sql);
     auto peek = select_refund(sql, refund_id, false);
     if (!peek) return;
     auto payment = select_payment(sql, peek->payment_id, true);
     auto refund = select_refund(sql, refund_id, true);
-    if (!payment || !refund || refund->status != RefundStatus::pending || !refund->reserved) return;
+    if (!payment || !refund || !refund->reserved) return;
+    const bool settling = refund->status == RefundStatus::pending && outcome != RefundStatus::pending;
+    const bool reversing = refund->status == RefundStatus::succeeded && outcome == RefundStatus::failed;
+    if (!settling && !reversing) return;
+
     const std::string to(to_string(outcome));
     const int next = refund->version + 1;
     sql << "UPDATE refunds SET status = :s, stripe_refund_id = NULLIF(:sr, ''), failure_code = NULLIF(:fc, ''),"
-           " failure_message = NULLIF(:fm, ''), version = :v, updated_at = UTC_TIMESTAMP(6) WHERE id = :id",
+           " failure_message = NULLIF(:fm, ''), version = :v, updated_at = UTC_TIMESTAMP(6), next_check_at = NULL"
+           " WHERE id = :id",
         soci::use(to), soci::use(stripe_refund_id.empty() ? refund->stripe_refund_id : stripe_refund_id),
         soci::use(failure_code), soci::use(failure_message), soci::use(next), soci::use(refund_id);
-    if (outcome == RefundStatus::succeeded) {
-      const long long refunded = payment->amount_refunded + refund->amount;
+    // What the payment has had refunded changes when a refund succeeds, or when a succeeded one is reversed.
+    const long long change = outcome == RefundStatus::succeeded ? refund->amount : reversing ? -refund->amount : 0;
+    if (change != 0) {
+      const long long refunded = payment->amount_refunded + change;
       const std::string payment_status(to_string(status_after_refunds(payment->amount, refunded)));
       const int payment_version = payment->version + 1;
       sql << "UPDATE payments SET amount_refunded = :r, status = :s, version = :v, updated_at = UTC_TIMESTAMP(6)"

@@ -17,6 +17,11 @@ std::optional<std::string> optional_text(const soci::row& row, std::size_t i);
 // Timestamps as RFC 3339 UTC with milliseconds, from a DATE_FORMAT(..., '%Y-%m-%dT%H:%i:%s.%fZ') column.
 std::string timestamp(const soci::row& row, std::size_t i);
 
+// How long until the next check of a row checked `check_count` times: `first` doubled per check, at most `max`.
+// An SQL expression over the row's check_count with two parameters, bound in this order: first, max (seconds).
+inline constexpr const char* kNextCheckAt =
+    "UTC_TIMESTAMP(6) + INTERVAL LEAST(:first * POW(2, LEAST(check_count, 20)), :max) SECOND";
+
 std::optional<PaymentRecord> select_payment(soci::session& sql, const std::string& id, bool for_update);
 // A plain read, deliberately without FOR UPDATE: locking a key that does not exist yet takes a gap lock, and
 // concurrent first requests then deadlock on their INSERTs. The unique key decides races instead: the loser's

@@ -5,6 +5,8 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 namespace payments::stripe {
 namespace {
@@ -103,6 +105,27 @@ StripeResult<Refund> refund_from(const rapidjson::Value& v) {
   return refund;
 }
 
+StripeResult<Dispute> dispute_from(const rapidjson::Value& v) {
+  Dispute dispute;
+  dispute.id = string_member(v, "id");
+  dispute.status = string_member(v, "status");
+  dispute.reason = string_member(v, "reason");
+  dispute.currency = string_member(v, "currency");
+  if (dispute.id.empty() || !int_member(v, "amount", dispute.amount)) {
+    return invalid_response("dispute without id or amount");
+  }
+  dispute.payment_intent = id_member(v, "payment_intent");
+  dispute.charge = id_member(v, "charge");
+  return dispute;
+}
+
+std::string serialize(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
 }  // namespace
 
 StripeResult<PaymentIntent> parse_payment_intent(std::string_view body) {
@@ -130,6 +153,38 @@ StripeResult<std::vector<PaymentIntent>> parse_payment_intent_search(std::string
     intents.push_back(std::move(intent).value());
   }
   return intents;
+}
+
+StripeResult<Dispute> parse_dispute(std::string_view body) {
+  rapidjson::Document doc;
+  if (!parse_document(doc, body)) return invalid_response("dispute is not a JSON object");
+  return dispute_from(doc);
+}
+
+Result<StripeEvent> parse_event(std::string_view body) {
+  rapidjson::Document doc;
+  if (!parse_document(doc, body)) return Error::validation("body", "is not a JSON object");
+  StripeEvent event;
+  event.id = string_member(doc, "id");
+  if (event.id.rfind("evt_", 0) != 0 || event.id.size() > 255) {
+    return Error::validation("id", "must be a Stripe event id (evt_...)");
+  }
+  event.type = string_member(doc, "type");
+  if (event.type.empty() || event.type.size() > 128) return Error::validation("type", "must be an event type");
+  if (!int_member(doc, "created", event.created)) return Error::validation("created", "must be a unix time");
+  const auto* data = member(doc, "data");
+  const auto* object = data != nullptr ? member(*data, "object") : nullptr;
+  if (object == nullptr || !object->IsObject()) return Error::validation("data.object", "must be an object");
+  event.object_type = string_member(*object, "object");
+  event.object_id = string_member(*object, "id");
+  if (event.object_id.empty()) return Error::validation("data.object.id", "must be a non-empty string");
+  event.payment_intent = event.object_type == "payment_intent" ? event.object_id : id_member(*object, "payment_intent");
+  if (const auto* metadata = member(*object, "metadata"); metadata != nullptr && metadata->IsObject()) {
+    event.metadata_payment_id = string_member(*metadata, "payment_id");
+    event.metadata_refund_id = string_member(*metadata, "refund_id");
+  }
+  event.object_json = serialize(*object);
+  return event;
 }
 
 StripeError parse_error_response(int http_status, std::string_view body) {

@@ -50,6 +50,7 @@ awaitable<bool> CommandProcessor::process(events::CommandEnvelope command) {
       case events::CommandType::refund_create: co_return co_await create_refund(command);
       case events::CommandType::payment_otp_send: co_return co_await send_otp(command);
       case events::CommandType::payment_otp_verify: co_return co_await verify_otp_code(command);
+      case events::CommandType::stripe_event: co_return co_await apply_stripe_event(command);
     }
     co_return co_await dead_letter_command(command, "command type " + std::string(to_string(command.type)) +
                                                         " is not handled by this worker version");
@@ -125,7 +126,7 @@ awaitable<bool> CommandProcessor::drive(const std::string& payment_id) {
   co_return co_await flush_outbox(payment_id);
 }
 
-awaitable<bool> CommandProcessor::charge(const store::PaymentRecord& payment) {
+awaitable<bool> CommandProcessor::charge(const store::PaymentRecord& payment, bool retry) {
   auto request = events::parse_payment_request(payment.request_json);
   if (!request) {
     log::error("stored payment request unreadable", {{"payment_id", payment.id}, {"error", request.error().message}});
@@ -150,7 +151,8 @@ awaitable<bool> CommandProcessor::charge(const store::PaymentRecord& payment) {
     }
   }
 
-  Backoff backoff(options_.retry_initial_delay, options_.retry_max_delay, options_.retry_deadline, payment.id);
+  const auto deadline = retry ? options_.retry_deadline : std::chrono::milliseconds(0);
+  Backoff backoff(options_.retry_initial_delay, options_.retry_max_delay, deadline, payment.id);
   for (;;) {
     auto call = [this, &intent](std::function<void(StripeResult<PaymentIntent>)> done) {
       deps_.stripe.create_payment_intent(intent, std::move(done));
@@ -158,28 +160,7 @@ awaitable<bool> CommandProcessor::charge(const store::PaymentRecord& payment) {
     StripeResult<PaymentIntent> result = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(call));
     const ChargeOutcome outcome = charge_outcome(result);
 
-    if (outcome.kind == ChargeOutcome::Kind::settled) {
-      store::Transition t{.payment_id = payment.id,
-                          .expected_version = payment.version,
-                          .to = outcome.status,
-                          .stripe_payment_intent_id = outcome.payment_intent_id,
-                          .failure_code = outcome.failure_code,
-                          .failure_decline_code = outcome.failure_decline_code,
-                          .failure_message = outcome.failure_message,
-                          .next_action_url = outcome.redirect_url,
-                          .event = payment_event(deps_.topics, payment, outcome.status, outcome.payment_intent_id,
-                                                 {outcome.failure_code, outcome.failure_decline_code,
-                                                  outcome.failure_message})};
-      auto applied = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.apply(t); });
-      if (!applied) co_return false;
-      deps_.metrics.counter("payments_worker_charges_total", "Charge outcomes", "status=\"" +
-                                                                                  std::string(to_string(outcome.status)) +
-                                                                                  "\"")
-          .add();
-      log::info("payment settled", {{"payment_id", payment.id}, {"status", to_string(outcome.status)},
-                                    {"failure_code", outcome.failure_code}});
-      co_return true;
-    }
+    if (outcome.kind == ChargeOutcome::Kind::settled) co_return co_await record_outcome(payment, outcome);
     if (outcome.kind == ChargeOutcome::Kind::unresolved || !backoff.can_wait()) {
       log::warn("payment outcome unresolved; left processing for reconciliation",
                 {{"payment_id", payment.id}, {"reason", outcome.reason}});
@@ -189,6 +170,30 @@ awaitable<bool> CommandProcessor::charge(const store::PaymentRecord& payment) {
     log::info("retrying Stripe", {{"payment_id", payment.id}, {"reason", outcome.reason}});
     co_await backoff.wait();
   }
+}
+
+awaitable<bool> CommandProcessor::record_outcome(const store::PaymentRecord& payment, const ChargeOutcome& outcome) {
+  store::Transition t{.payment_id = payment.id,
+                      .expected_version = payment.version,
+                      .to = outcome.status,
+                      .stripe_payment_intent_id = outcome.payment_intent_id,
+                      .failure_code = outcome.failure_code,
+                      .failure_decline_code = outcome.failure_decline_code,
+                      .failure_message = outcome.failure_message,
+                      .next_action_url = outcome.redirect_url,
+                      .event = payment_event(deps_.topics, payment, outcome.status, outcome.payment_intent_id,
+                                             {outcome.failure_code, outcome.failure_decline_code,
+                                              outcome.failure_message})};
+  auto applied = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.apply(t); });
+  if (!applied) co_return false;
+  if (!applied.value()) co_return true;  // another writer moved the payment first; the caller re-reads
+  deps_.metrics
+      .counter("payments_worker_charges_total", "Charge outcomes",
+               "status=\"" + std::string(to_string(outcome.status)) + "\"")
+      .add();
+  log::info("payment settled", {{"payment_id", payment.id}, {"status", to_string(outcome.status)},
+                                {"failure_code", outcome.failure_code}});
+  co_return true;
 }
 
 awaitable<bool> CommandProcessor::flush_outbox(const std::string& payment_id) {

@@ -80,66 +80,25 @@ awaitable<bool> CommandProcessor::create_refund(const events::CommandEnvelope& c
 }
 
 awaitable<bool> CommandProcessor::refund_at_stripe(const store::PaymentRecord& payment,
-                                                   const store::RefundRecord& refund) {
+                                                   const store::RefundRecord& refund, bool retry) {
   payments::RefundRequest request{.payment_intent = payment.stripe_payment_intent_id,
                                   .amount = refund.amount,
                                   .reason = refund.reason,
                                   .metadata = {{"payment_id", payment.id}, {"refund_id", refund.id}},
                                   .idempotency_key = refund.stripe_idempotency_key};
-  const auto topics = deps_.topics;
-  auto event = [topics](const store::PaymentRecord& p, const store::RefundRecord& r) {
-    return refund_event(topics, p, r);
-  };
-  struct Settlement {
-    RefundStatus outcome;
-    std::string stripe_refund_id;
-    std::string failure_code;
-    std::string failure_message;
-  };
-  // Takes a named Settlement: GCC 12 mishandles temporaries with destructors inside co_await expressions.
-  auto settle = [&](const Settlement& s) {
-    return runtime::run_blocking(deps_.blocking, [&, s] {
-      return deps_.refunds.settle(refund.id, s.outcome, s.stripe_refund_id, s.failure_code, s.failure_message,
-                                  event);
-    });
-  };
-
-  Backoff backoff(options_.retry_initial_delay, options_.retry_max_delay, options_.retry_deadline, refund.id);
+  const auto deadline = retry ? options_.retry_deadline : std::chrono::milliseconds(0);
+  Backoff backoff(options_.retry_initial_delay, options_.retry_max_delay, deadline, refund.id);
   for (;;) {
     auto call = [this, &request](std::function<void(StripeResult<Refund>)> done) {
       deps_.stripe.create_refund(request, std::move(done));
     };
     StripeResult<Refund> result = co_await runtime::await_callback<StripeResult<Refund>>(std::move(call));
-    if (result) {
-      const Refund& stripe_refund = result.value();
-      switch (classify_refund(stripe_refund)) {
-        case RefundProgress::succeeded: {
-          const Settlement done{RefundStatus::succeeded, stripe_refund.id, "", ""};
-          auto settled = co_await settle(done);
-          co_return settled.has_value();
-        }
-        case RefundProgress::failed: {
-          const Settlement failed{RefundStatus::failed, stripe_refund.id, "refund_failed",
-                                  stripe_refund.failure_reason.empty() ? "Stripe could not refund the payment"
-                                                                       : stripe_refund.failure_reason};
-          auto settled = co_await settle(failed);
-          co_return settled.has_value();
-        }
-        case RefundProgress::pending: {
-          // Stripe finishes it later; its webhook (or reconciliation) settles it.
-          const std::string stripe_id = stripe_refund.id;
-          auto noted = co_await runtime::run_blocking(
-              deps_.blocking, [&] { return deps_.refunds.note_stripe_refund(refund.id, stripe_id); });
-          co_return noted.has_value();
-        }
-      }
-    }
+    if (result) co_return co_await apply_refund_progress(refund, result.value());
     const StripeError& e = result.error();
     if (e.kind == StripeFailureKind::declined || e.kind == StripeFailureKind::invalid_request ||
         e.kind == StripeFailureKind::not_found) {
-      const Settlement refused{RefundStatus::failed, "", e.code.empty() ? "refund_failed" : e.code, e.message};
-      auto settled = co_await settle(refused);
-      co_return settled.has_value();
+      const RefundSettlement refused{RefundStatus::failed, "", e.code.empty() ? "refund_failed" : e.code, e.message};
+      co_return co_await settle_refund(refund, refused);
     }
     if (!is_retryable(e.kind) || !backoff.can_wait()) {
       log::warn("refund outcome unresolved; left pending for reconciliation",
@@ -148,6 +107,47 @@ awaitable<bool> CommandProcessor::refund_at_stripe(const store::PaymentRecord& p
     }
     co_await backoff.wait();
   }
+}
+
+awaitable<bool> CommandProcessor::apply_refund_progress(const store::RefundRecord& refund, const Refund& stripe_refund) {
+  switch (classify_refund(stripe_refund)) {
+    case RefundProgress::succeeded: {
+      const RefundSettlement done{RefundStatus::succeeded, stripe_refund.id, "", ""};
+      co_return co_await settle_refund(refund, done);
+    }
+    case RefundProgress::failed: {
+      const RefundSettlement failed{RefundStatus::failed, stripe_refund.id, "refund_failed",
+                                    stripe_refund.failure_reason.empty() ? "Stripe could not refund the payment"
+                                                                         : stripe_refund.failure_reason};
+      co_return co_await settle_refund(refund, failed);
+    }
+    case RefundProgress::pending: {
+      // Stripe finishes it later; its webhook (or reconciliation) settles it.
+      const std::string stripe_id = stripe_refund.id;
+      auto noted = co_await runtime::run_blocking(
+          deps_.blocking, [&] { return deps_.refunds.note_stripe_refund(refund.id, stripe_id); });
+      co_return noted.has_value();
+    }
+  }
+  co_return true;
+}
+
+awaitable<bool> CommandProcessor::settle_refund(const store::RefundRecord& refund,
+                                                const RefundSettlement& settlement) {
+  const auto topics = deps_.topics;
+  auto event = [topics](const store::PaymentRecord& p, const store::RefundRecord& r) {
+    return refund_event(topics, p, r);
+  };
+  auto settled = co_await runtime::run_blocking(deps_.blocking, [&] {
+    return deps_.refunds.settle(refund.id, settlement.outcome, settlement.stripe_refund_id, settlement.failure_code,
+                                settlement.failure_message, event);
+  });
+  if (!settled) co_return false;
+  if (settled.value()) {
+    log::info("refund settled", {{"refund_id", refund.id}, {"status", to_string(settlement.outcome)},
+                                 {"failure_code", settlement.failure_code}});
+  }
+  co_return true;
 }
 
 }  // namespace payments::worker

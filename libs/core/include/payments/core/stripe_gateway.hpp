@@ -98,6 +98,30 @@ struct Refund {
   std::string failure_reason;  // empty when none
 };
 
+struct Dispute {
+  std::string id;      // dp_...
+  std::string status;  // warning_needs_response, needs_response, under_review, won, lost, ...
+  std::string reason;  // fraudulent, product_not_received, ...
+  std::int64_t amount = 0;
+  std::string currency;
+  std::string payment_intent;
+  std::string charge;
+};
+
+// A Stripe event as delivered to a webhook endpoint: its envelope, and what identifies the payment and refund
+// its object concerns.
+struct StripeEvent {
+  std::string id;            // evt_...
+  std::string type;          // payment_intent.succeeded, charge.refunded, ...
+  std::int64_t created = 0;  // unix seconds
+  std::string object_type;   // data.object.object: payment_intent, charge, refund, dispute
+  std::string object_id;
+  std::string payment_intent;       // the object itself when it is a payment_intent, else its payment_intent
+  std::string metadata_payment_id;  // data.object.metadata.payment_id, which this service sets
+  std::string metadata_refund_id;   // data.object.metadata.refund_id (refunds)
+  std::string object_json;          // data.object, serialized
+};
+
 // Where a PaymentIntent stands, as the worker needs to know it.
 enum class IntentProgress {
   succeeded,         // money captured

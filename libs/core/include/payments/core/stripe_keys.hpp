@@ -10,6 +10,10 @@ inline std::string charge_idempotency_key(const std::string& payment_id) {
   return "payments:" + payment_id + ":charge";
 }
 
+inline std::string cancel_idempotency_key(const std::string& payment_id) {
+  return "payments:" + payment_id + ":cancel";
+}
+
 inline std::string refund_idempotency_key(const std::string& payment_id, const std::string& refund_id) {
   return "payments:" + payment_id + ":refund:" + refund_id;
 }

@@ -14,7 +14,9 @@
 
 namespace payments::events {
 
-enum class CommandType { payment_create, payment_otp_send, payment_otp_verify, refund_create };
+// stripe_event is internal: a verified Stripe event from the stripe-events topic, never accepted on
+// payment-commands.
+enum class CommandType { payment_create, payment_otp_send, payment_otp_verify, refund_create, stripe_event };
 
 std::string_view to_string(CommandType type) noexcept;
 std::optional<CommandType> parse_command_type(std::string_view text) noexcept;
@@ -58,6 +60,11 @@ std::string refund_request_json(const RefundCommandData& request);
 std::string refund_fingerprint(const std::string& payment_id, const RefundCommandData& request);
 
 std::string serialize_command(const CommandEnvelope& command);
+
+// A Stripe event read off the stripe-events topic (keyed by `payment_id`), as the command the worker applies.
+// Its command_id is derived from the event id, so a repeated delivery of an event is a repeated command;
+// `data_json` is the event exactly as Stripe sent it.
+CommandEnvelope stripe_event_command(std::string payment_id, std::string_view event_id, std::string raw_event);
 
 
 }  // namespace payments::events

@@ -20,6 +20,9 @@ struct TopicNames {
   std::string failed = "payment-failed";
   std::string refunded = "payment-refunded";
   std::string otp = "payment-otp";
+  // Stripe's events as the API received and verified them on its webhook endpoint, verbatim, keyed by the
+  // payment they concern. Written only by the API (so a producer of payment-commands cannot forge them).
+  std::string stripe_events = "payment-stripe-events";
 
   static TopicNames with_prefix(std::string_view prefix);
   [[nodiscard]] std::vector<std::string> all() const;

@@ -16,6 +16,15 @@
 
 namespace payments::store {
 
+// A dispute (chargeback) Stripe reported on the payment's charge.
+struct PaymentDispute {
+  std::string id;  // dp_...
+  std::string status;
+  std::string reason;
+  std::int64_t amount = 0;
+  std::string disputed_at;  // RFC 3339 UTC, when this service learnt of it
+};
+
 struct PaymentRecord {
   std::string id;
   std::string order_id;
@@ -37,6 +46,7 @@ struct PaymentRecord {
   std::int64_t amount_refunded = 0;
   std::string created_at;  // RFC 3339 UTC
   std::string updated_at;
+  std::optional<PaymentDispute> dispute;
 };
 
 // A new payment's first row (status pending) from its validated request; `request_json` and `request_hash`
@@ -107,6 +117,19 @@ class PaymentRepository {
   Result<CreateResult> create(const PaymentRecord& payment, const std::optional<IdempotencyRecord>& key);
 
   Result<std::optional<PaymentRecord>> find(const std::string& payment_id);
+  // The payment a Stripe PaymentIntent belongs to, when this service made it.
+  Result<std::optional<std::string>> find_by_intent(const std::string& payment_intent_id);
+
+  // Records the dispute on the payment (the first one reported; the same dispute again changes nothing).
+  // Returns false when there is no such payment or it already carries another dispute.
+  Result<bool> record_dispute(const std::string& payment_id, const PaymentDispute& dispute);
+
+  // Reconciliation: claims up to `limit` payments in `status` unchanged for at least `min_age` and due for a
+  // check, and schedules each one's next check (backing off: `first_retry` doubled per check, at most
+  // `max_retry`). A payment claimed by one worker is not claimed by another until then. The status
+  // changing clears the schedule.
+  Result<std::vector<PaymentRecord>> claim_for_check(PaymentStatus status, std::chrono::seconds min_age, int limit,
+                                                     std::chrono::seconds first_retry, std::chrono::seconds max_retry);
 
   // Applies the transition if the payment is still at `expected_version` and the move is allowed. Returns
   // false (and writes nothing) when another writer got there first. Also records `command` as processed.

@@ -3,6 +3,7 @@
 // that locks the payment row first, so concurrent refunds of one payment are decided one at a time and the
 // refunds that are pending or succeeded never add up to more than was paid.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -47,6 +48,7 @@ class RefundRepository {
   Result<CreateResult> create(const RefundRecord& refund, const std::optional<IdempotencyRecord>& key);
 
   Result<std::optional<RefundRecord>> find(const std::string& refund_id);
+  Result<std::optional<RefundRecord>> find_by_stripe_id(const std::string& stripe_refund_id);
   Result<std::vector<RefundRecord>> for_payment(const std::string& payment_id);
 
   struct Reservation {
@@ -62,10 +64,18 @@ class RefundRepository {
   Status note_stripe_refund(const std::string& refund_id, const std::string& stripe_refund_id);
 
   // Settles a pending, reserved refund as succeeded (adding to the payment's amount_refunded and moving its
-  // status) or failed (its reservation lapses). Returns false when it was already settled.
+  // status) or failed (its reservation lapses). A succeeded refund that Stripe fails later (refund.failed)
+  // can still move to failed: its amount comes off the payment's amount_refunded and the payment's status
+  // follows. Every other move (back to pending, succeeded again, out of failed) changes nothing and returns
+  // false.
   Result<bool> settle(const std::string& refund_id, RefundStatus outcome, const std::string& stripe_refund_id,
                       const std::string& failure_code, const std::string& failure_message,
                       const RefundEventFactory& event);
+
+  // Reconciliation: claims up to `limit` pending refunds unchanged for at least `min_age` and due for a check,
+  // scheduling each one's next check as PaymentRepository::claim_for_check does.
+  Result<std::vector<RefundRecord>> claim_for_check(std::chrono::seconds min_age, int limit,
+                                                    std::chrono::seconds first_retry, std::chrono::seconds max_retry);
 
   // Releases a refund that never reached the queue (the API's undo).
   Status withdraw(const std::string& refund_id, const std::optional<IdempotencyRecord>& key);

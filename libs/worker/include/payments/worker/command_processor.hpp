@@ -9,6 +9,7 @@
 #include <chrono>
 #include <string>
 
+#include "payments/core/charge_outcome.hpp"
 #include "payments/core/metrics.hpp"
 #include "payments/core/otp.hpp"
 #include "payments/core/random.hpp"
@@ -22,6 +23,19 @@
 
 namespace payments::worker {
 
+// Reconciliation: how the worker finds payments and refunds whose outcome is not known or that nobody will
+// move on, and asks Stripe. Every round looks at no more than `batch` of each kind, so its Stripe calls are
+// bounded; a row looked at is not looked at again before `first_retry` (doubling up to `max_retry`).
+struct ReconcileOptions {
+  // Payments `pending` or `processing`, and refunds `pending`, unchanged this long are stuck.
+  std::chrono::seconds unsettled_after{120};
+  // A `requires_action` payment unchanged this long is abandoned: canceled at Stripe and reported canceled.
+  std::chrono::seconds requires_action_timeout{3600};
+  int batch = 20;
+  std::chrono::seconds first_retry{30};
+  std::chrono::seconds max_retry{3600};
+};
+
 struct ProcessorOptions {
   // How long a payment keeps retrying Stripe after transient failures before it is left `processing` for
   // reconciliation.
@@ -29,6 +43,7 @@ struct ProcessorOptions {
   std::chrono::milliseconds retry_initial_delay{500};
   std::chrono::milliseconds retry_max_delay{10'000};
   OtpPolicy otp_policy;
+  ReconcileOptions reconcile;
 };
 
 struct ProcessorDependencies {
@@ -55,6 +70,11 @@ class CommandProcessor {
   // Fails the payments whose one-time code expired with nobody verifying it. Returns how many.
   boost::asio::awaitable<int> expire_due_otps();
 
+  // One round of reconciliation (see ReconcileOptions). Safe with several workers: a row is claimed by one of
+  // them at a time, every Stripe call reuses the idempotency key recorded before the first, and every status
+  // write is a compare-and-set. Returns how many payments and refunds it looked at.
+  boost::asio::awaitable<int> reconcile_once();
+
   // Sends a command that cannot be understood to payment-commands-dlq, unchanged, with the reason in headers.
   boost::asio::awaitable<bool> dead_letter(events::IncomingMessage message, std::string reason);
 
@@ -62,10 +82,32 @@ class CommandProcessor {
   struct Context;
   boost::asio::awaitable<bool> create_payment(const events::CommandEnvelope& command);
   boost::asio::awaitable<bool> drive(const std::string& payment_id);
-  boost::asio::awaitable<bool> charge(const store::PaymentRecord& payment);
+  // `retry`: keep retrying transient failures until the retry deadline; else one attempt (reconciliation).
+  boost::asio::awaitable<bool> charge(const store::PaymentRecord& payment, bool retry = true);
+  boost::asio::awaitable<bool> record_outcome(const store::PaymentRecord& payment, const ChargeOutcome& outcome);
+  // Moves the payment to where `intent` (as Stripe reports it) says, if that is a move forward.
+  boost::asio::awaitable<bool> apply_intent(const std::string& payment_id, const PaymentIntent& intent);
   boost::asio::awaitable<bool> reject(const events::CommandEnvelope& command, const Error& error);
   boost::asio::awaitable<bool> create_refund(const events::CommandEnvelope& command);
-  boost::asio::awaitable<bool> refund_at_stripe(const store::PaymentRecord& payment, const store::RefundRecord& refund);
+  boost::asio::awaitable<bool> refund_at_stripe(const store::PaymentRecord& payment, const store::RefundRecord& refund,
+                                                bool retry = true);
+  boost::asio::awaitable<bool> apply_refund_progress(const store::RefundRecord& refund, const Refund& stripe_refund);
+  struct RefundSettlement {
+    RefundStatus outcome;
+    std::string stripe_refund_id;
+    std::string failure_code;
+    std::string failure_message;
+  };
+  boost::asio::awaitable<bool> settle_refund(const store::RefundRecord& refund, const RefundSettlement& settlement);
+  // stripe_event_flow.cpp
+  boost::asio::awaitable<bool> apply_stripe_event(const events::CommandEnvelope& command);
+  boost::asio::awaitable<bool> apply_refund_event(const std::string& payment_id, const StripeEvent& event);
+  boost::asio::awaitable<bool> check_pending_refunds(const std::string& payment_id);
+  // reconcile_flow.cpp
+  boost::asio::awaitable<bool> reconcile_processing(const store::PaymentRecord& payment);
+  boost::asio::awaitable<bool> expire_requires_action(const store::PaymentRecord& payment);
+  boost::asio::awaitable<bool> republish(const std::string& payment_id, events::CommandType type, std::string data_json);
+  boost::asio::awaitable<bool> reconcile_refund(const store::RefundRecord& refund);
   boost::asio::awaitable<bool> start_otp(const store::PaymentRecord& payment, const OtpDelivery& delivery);
   boost::asio::awaitable<bool> deliver_otp(const store::PaymentRecord& payment);
   // A payment waiting for its code, with its challenge; or why a command about codes has nothing to do.

@@ -1,5 +1,5 @@
 #pragma once
-// The worker's consumer loop: reads payment-commands, runs up to `max_in_flight` commands at once (those of
+// The worker's consumer loop: reads payment-commands (and the Stripe events the API verified), runs up to `max_in_flight` commands at once (those of
 // one payment strictly one after another, in offset order), stores for each partition only the offset below
 // which every command is done, pauses fetching while at the in-flight bound, and drains on stop.
 
@@ -22,6 +22,8 @@ struct WorkerOptions {
   // The usual model of payment services, kept as the benchmark's baseline: one command at a time per
   // partition (commands of a partition wait for each other, whatever their payment).
   bool sequential_per_partition = false;
+  // Records from this topic are Stripe events (keyed by payment id), not commands.
+  std::string stripe_events_topic;
 };
 
 class Worker {

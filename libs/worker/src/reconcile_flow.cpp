@@ -1,0 +1,186 @@
+// Reconciliation: payments and refunds whose outcome nobody will report, resolved by asking Stripe with the
+// ids and idempotency keys recorded before each call, instead of being left where they are or guessed.
+//   processing      the charge's answer never came (timeout, crash, Stripe down past the retry deadline)
+//   requires_action the customer never came back from 3-D Secure: canceled once it is too old
+//   pending         the API recorded the payment but its command never reached Kafka: published again
+//   refund pending  as processing; or, never reserved, its command never reached Kafka: published again
+#include "payments/core/ids.hpp"
+#include "payments/core/log.hpp"
+#include "payments/core/stripe_keys.hpp"
+#include "payments/core/time.hpp"
+#include "payments/runtime/awaitable.hpp"
+#include "payments/worker/command_processor.hpp"
+
+namespace payments::worker {
+namespace {
+
+using boost::asio::awaitable;
+
+// Stripe keeps an idempotency key for at least 24 hours; past that, a request sent again with it could charge
+// a second time, so an older payment is looked up by its metadata instead.
+constexpr auto kIdempotencyKeyLifetime = std::chrono::hours(23);
+
+bool older_than(const std::string& rfc3339, std::chrono::system_clock::duration age) {
+  const auto at = parse_rfc3339(rfc3339);
+  return at && std::chrono::system_clock::now() - *at > age;
+}
+
+}  // namespace
+
+awaitable<int> CommandProcessor::reconcile_once() {
+  const ReconcileOptions& o = options_.reconcile;
+  int looked_at = 0;
+  try {
+    auto claim = [this, &o](PaymentStatus status, std::chrono::seconds min_age) {
+      return runtime::run_blocking(deps_.blocking, [this, &o, status, min_age] {
+        return deps_.payments.claim_for_check(status, min_age, o.batch, o.first_retry, o.max_retry);
+      });
+    };
+    auto processing = co_await claim(PaymentStatus::processing, o.unsettled_after);
+    if (processing) {
+      for (const auto& payment : processing.value()) {
+        ++looked_at;
+        co_await reconcile_processing(payment);
+      }
+    }
+    auto abandoned = co_await claim(PaymentStatus::requires_action, o.requires_action_timeout);
+    if (abandoned) {
+      for (const auto& payment : abandoned.value()) {
+        ++looked_at;
+        co_await expire_requires_action(payment);
+      }
+    }
+    auto unqueued = co_await claim(PaymentStatus::pending, o.unsettled_after);
+    if (unqueued) {
+      for (const auto& payment : unqueued.value()) {
+        ++looked_at;
+        co_await republish(payment.id, events::CommandType::payment_create, payment.request_json);
+      }
+    }
+    auto refunds = co_await runtime::run_blocking(deps_.blocking, [this, &o] {
+      return deps_.refunds.claim_for_check(o.unsettled_after, o.batch, o.first_retry, o.max_retry);
+    });
+    if (refunds) {
+      for (const auto& refund : refunds.value()) {
+        ++looked_at;
+        co_await reconcile_refund(refund);
+      }
+    }
+  } catch (const std::exception& e) {
+    log::error("reconciliation round failed", {{"error", e.what()}});
+  }
+  if (looked_at > 0) {
+    deps_.metrics.counter("payments_worker_reconciled_total", "Payments and refunds reconciliation looked at")
+        .add(looked_at);
+  }
+  co_return looked_at;
+}
+
+awaitable<bool> CommandProcessor::reconcile_processing(const store::PaymentRecord& payment) {
+  log::info("reconciling a payment left processing", {{"payment_id", payment.id}});
+  if (!payment.stripe_payment_intent_id.empty()) {
+    auto call = [this, id = payment.stripe_payment_intent_id](std::function<void(StripeResult<PaymentIntent>)> done) {
+      deps_.stripe.retrieve_payment_intent(id, std::move(done));
+    };
+    StripeResult<PaymentIntent> intent = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(call));
+    if (!intent) co_return true;  // asked again at the next check
+    co_return co_await apply_intent(payment.id, intent.value());
+  }
+  if (!older_than(payment.updated_at, kIdempotencyKeyLifetime)) {
+    // No answer was recorded. Sent again with the same idempotency key, the request returns the first one's
+    // result if it reached Stripe, or runs now if it never did: either way, one charge at most.
+    if (!co_await charge(payment, false)) co_return false;
+    co_return co_await flush_outbox(payment.id);
+  }
+  auto call = [this, id = payment.id](std::function<void(StripeResult<std::vector<PaymentIntent>>)> done) {
+    deps_.stripe.search_payment_intents_by_metadata("payment_id", id, std::move(done));
+  };
+  auto found = co_await runtime::await_callback<StripeResult<std::vector<PaymentIntent>>>(std::move(call));
+  if (!found) co_return true;
+  if (found.value().size() != 1) {
+    // None: the charge never reached Stripe; several: not ours to pick. An operator decides either way.
+    log::error("payment processing for over a day; Stripe holds " + std::to_string(found.value().size()) +
+                   " intents for it; an operator must decide",
+               {{"payment_id", payment.id}});
+    deps_.metrics.counter("payments_worker_unresolvable_total", "Payments reconciliation cannot decide").add();
+    co_return true;
+  }
+  co_return co_await apply_intent(payment.id, found.value().front());
+}
+
+awaitable<bool> CommandProcessor::expire_requires_action(const store::PaymentRecord& payment) {
+  // The customer may have finished after all (and the webhook been lost): Stripe's word first.
+  auto retrieve = [this, id = payment.stripe_payment_intent_id](std::function<void(StripeResult<PaymentIntent>)> done) {
+    deps_.stripe.retrieve_payment_intent(id, std::move(done));
+  };
+  StripeResult<PaymentIntent> now = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(retrieve));
+  if (!now) co_return true;
+  if (classify_payment_intent(now.value()) != IntentProgress::requires_action) {
+    co_return co_await apply_intent(payment.id, now.value());
+  }
+
+  auto cancel = [this, &payment](std::function<void(StripeResult<PaymentIntent>)> done) {
+    deps_.stripe.cancel_payment_intent(payment.stripe_payment_intent_id, cancel_idempotency_key(payment.id),
+                                       std::move(done));
+  };
+  StripeResult<PaymentIntent> canceled = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(cancel));
+  if (!canceled) {
+    // E.g. the customer finished a moment ago and the intent can no longer be canceled: the next check sees it.
+    log::warn("abandoned payment not canceled at Stripe",
+              {{"payment_id", payment.id}, {"error", canceled.error().message}});
+    co_return true;
+  }
+  ChargeOutcome outcome = charge_outcome(canceled);
+  if (outcome.kind == ChargeOutcome::Kind::settled && outcome.status == PaymentStatus::canceled) {
+    outcome.failure_code = "authentication_abandoned";
+    outcome.failure_message = "the customer did not complete authentication (3-D Secure) within " +
+                              std::to_string(options_.reconcile.requires_action_timeout.count()) + " seconds";
+  }
+  log::info("abandoned payment canceled at Stripe", {{"payment_id", payment.id}});
+  if (!co_await record_outcome(payment, outcome)) co_return false;
+  co_return co_await flush_outbox(payment.id);
+}
+
+awaitable<bool> CommandProcessor::republish(const std::string& payment_id, events::CommandType type,
+                                            std::string data_json) {
+  events::CommandEnvelope command;
+  command.command_id = new_uuid_v4(deps_.random);
+  command.type = type;
+  command.payment_id = payment_id;
+  command.issued_at = rfc3339_now();
+  command.data_json = std::move(data_json);
+  events::OutgoingMessage message{deps_.topics.commands, payment_id, events::serialize_command(command), {}};
+  const Status delivered = co_await publish(std::move(message));
+  if (!delivered) co_return false;
+  // Harmless if the first command was only late: applying the same request twice has one effect.
+  log::warn("re-published a command that never reached Kafka",
+            {{"payment_id", payment_id}, {"type", to_string(type)}});
+  deps_.metrics.counter("payments_worker_republished_total", "Commands recorded but never queued, published again")
+      .add();
+  co_return true;
+}
+
+awaitable<bool> CommandProcessor::reconcile_refund(const store::RefundRecord& refund) {
+  if (!refund.reserved) {
+    const RefundCommandData data{refund.id, refund.requested_amount, refund.reason};
+    co_return co_await republish(refund.payment_id, events::CommandType::refund_create,
+                                 events::refund_request_json(data));
+  }
+  log::info("reconciling a pending refund", {{"refund_id", refund.id}});
+  if (!refund.stripe_refund_id.empty()) {
+    auto call = [this, id = refund.stripe_refund_id](std::function<void(StripeResult<Refund>)> done) {
+      deps_.stripe.retrieve_refund(id, std::move(done));
+    };
+    StripeResult<Refund> found = co_await runtime::await_callback<StripeResult<Refund>>(std::move(call));
+    if (!found) co_return true;
+    if (!co_await apply_refund_progress(refund, found.value())) co_return false;
+    co_return co_await flush_outbox(refund.payment_id);
+  }
+  auto payment = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(refund.payment_id); });
+  if (!payment || !payment.value()) co_return false;
+  // As for charges: the same idempotency key returns the first request's refund, or makes it now.
+  if (!co_await refund_at_stripe(*payment.value(), refund, false)) co_return false;
+  co_return co_await flush_outbox(refund.payment_id);
+}
+
+}  // namespace payments::worker

@@ -1,0 +1,128 @@
+// stripe.event: a Stripe event the API verified on its webhook endpoint, read off the stripe-events topic and
+// applied to the payment or refund it concerns. Stripe delivers events at least once and in any order, so an
+// event is applied only as a move forward (a late payment_intent.payment_failed after succeeded changes
+// nothing), and its command id, derived from the event id, makes a repeated delivery a no-op.
+#include "payments/core/log.hpp"
+#include "payments/runtime/awaitable.hpp"
+#include "payments/stripe/stripe_json.hpp"
+#include "payments/worker/command_processor.hpp"
+
+namespace payments::worker {
+namespace {
+
+using boost::asio::awaitable;
+
+constexpr int kMaxAttempts = 4;  // compare-and-set races with a concurrent writer before giving up the event
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+bool is_refund_update(std::string_view type) {
+  return type == "refund.created" || type == "refund.updated" || type == "charge.refund.updated" ||
+         type == "refund.failed";
+}
+
+}  // namespace
+
+awaitable<bool> CommandProcessor::apply_stripe_event(const events::CommandEnvelope& command) {
+  auto parsed = stripe::parse_event(command.data_json);
+  if (!parsed) {
+    co_return co_await dead_letter_command(command, "unreadable Stripe event: " + parsed.error().field + " " +
+                                                        parsed.error().message);
+  }
+  const StripeEvent& event = parsed.value();
+  log::info("applying Stripe event", {{"event_id", event.id}, {"type", event.type}, {"payment_id", command.payment_id}});
+
+  if (starts_with(event.type, "payment_intent.")) {
+    auto intent = stripe::parse_payment_intent(event.object_json);
+    if (!intent) co_return co_await dead_letter_command(command, "Stripe event " + event.id + ": " + intent.error().message);
+    if (!co_await apply_intent(command.payment_id, intent.value())) co_return false;
+  } else if (is_refund_update(event.type)) {
+    if (!co_await apply_refund_event(command.payment_id, event)) co_return false;
+  } else if (event.type == "charge.refunded") {
+    // A Charge carries only totals; the refunds it counts are settled by asking Stripe about each pending one.
+    if (!co_await check_pending_refunds(command.payment_id)) co_return false;
+  } else if (event.type == "charge.dispute.created") {
+    auto dispute = stripe::parse_dispute(event.object_json);
+    if (!dispute) co_return co_await dead_letter_command(command, "Stripe event " + event.id + ": " + dispute.error().message);
+    const Dispute& d = dispute.value();
+    const store::PaymentDispute record{d.id, d.status, d.reason, d.amount, ""};
+    auto recorded = co_await runtime::run_blocking(
+        deps_.blocking, [&] { return deps_.payments.record_dispute(command.payment_id, record); });
+    if (!recorded) co_return false;
+    deps_.metrics.counter("payments_worker_disputes_total", "Disputes Stripe reported on payments").add();
+    log::warn("payment disputed", {{"payment_id", command.payment_id}, {"dispute_id", d.id}, {"reason", d.reason},
+                                   {"recorded", recorded.value() ? "true" : "false"}});
+  } else {
+    co_return co_await finish(command, "ignored");
+  }
+  co_return co_await finish(command, "applied");
+}
+
+awaitable<bool> CommandProcessor::apply_intent(const std::string& payment_id, const PaymentIntent& intent) {
+  const ChargeOutcome outcome = charge_outcome(StripeResult<PaymentIntent>(intent));
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
+    if (!found) co_return false;
+    if (!found.value()) {
+      log::warn("Stripe reported on an unknown payment", {{"payment_id", payment_id}, {"intent", intent.id}});
+      co_return true;
+    }
+    const store::PaymentRecord payment = *found.value();
+    if (!payment.stripe_payment_intent_id.empty() && payment.stripe_payment_intent_id != intent.id) {
+      log::warn("Stripe reported on an intent this payment does not use",
+                {{"payment_id", payment_id}, {"intent", intent.id}, {"expected", payment.stripe_payment_intent_id}});
+      co_return true;
+    }
+    if (outcome.kind != ChargeOutcome::Kind::settled || !can_transition(payment.status, outcome.status)) {
+      log::info("Stripe's report changes nothing", {{"payment_id", payment_id}, {"intent_status", intent.status},
+                                                    {"status", to_string(payment.status)}});
+      break;
+    }
+    if (!co_await record_outcome(payment, outcome)) co_return false;
+    // Read again: either the move was made (and the next pass sees nothing more to do) or another writer
+    // moved the payment first and the move is judged against where it now is.
+  }
+  co_return co_await flush_outbox(payment_id);
+}
+
+awaitable<bool> CommandProcessor::apply_refund_event(const std::string& payment_id, const StripeEvent& event) {
+  auto stripe_refund = stripe::parse_refund(event.object_json);
+  if (!stripe_refund) {
+    log::warn("Stripe refund event unreadable", {{"event_id", event.id}, {"error", stripe_refund.error().message}});
+    co_return true;
+  }
+  auto found = co_await runtime::run_blocking(deps_.blocking, [&] {
+    return event.metadata_refund_id.empty() ? deps_.refunds.find_by_stripe_id(event.object_id)
+                                            : deps_.refunds.find(event.metadata_refund_id);
+  });
+  if (!found) co_return false;
+  if (!found.value() || found.value()->payment_id != payment_id) {
+    log::warn("Stripe reported on a refund this service did not make",
+              {{"payment_id", payment_id}, {"stripe_refund_id", event.object_id}});
+    co_return true;
+  }
+  const store::RefundRecord refund = *found.value();
+  if (!co_await apply_refund_progress(refund, stripe_refund.value())) co_return false;
+  co_return co_await flush_outbox(payment_id);
+}
+
+awaitable<bool> CommandProcessor::check_pending_refunds(const std::string& payment_id) {
+  auto refunds = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.refunds.for_payment(payment_id); });
+  if (!refunds) co_return false;
+  for (const auto& refund : refunds.value()) {
+    if (refund.status != RefundStatus::pending || !refund.reserved || refund.stripe_refund_id.empty()) continue;
+    auto call = [this, id = refund.stripe_refund_id](std::function<void(StripeResult<Refund>)> done) {
+      deps_.stripe.retrieve_refund(id, std::move(done));
+    };
+    StripeResult<Refund> result = co_await runtime::await_callback<StripeResult<Refund>>(std::move(call));
+    if (!result) {
+      log::warn("refund not retrieved; reconciliation will ask again",
+                {{"refund_id", refund.id}, {"error", result.error().message}});
+      continue;
+    }
+    if (!co_await apply_refund_progress(refund, result.value())) co_return false;
+  }
+  co_return co_await flush_outbox(payment_id);
+}
+
+}  // namespace payments::worker
