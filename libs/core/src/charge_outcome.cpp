@@ -22,6 +22,22 @@ ChargeOutcome failed(std::string intent_id, std::string code, std::string declin
   return out;
 }
 
+// Why it was canceled, from Stripe's cancellation_reason: the same details whoever reports the cancellation.
+ChargeOutcome canceled(const PaymentIntent& intent) {
+  ChargeOutcome out = settled(PaymentStatus::canceled, intent);
+  if (intent.cancellation_reason == "abandoned") {
+    out.failure_code = "authentication_abandoned";
+    out.failure_message = "the customer did not complete authentication (3-D Secure) in time; nothing was charged";
+  } else {
+    out.failure_code = "payment_canceled";
+    out.failure_message = "the payment was canceled at Stripe" +
+                          (intent.cancellation_reason.empty() ? std::string()
+                                                              : " (" + intent.cancellation_reason.substr(0, 64) + ")") +
+                          "; nothing was charged";
+  }
+  return out;
+}
+
 ChargeOutcome later(ChargeOutcome::Kind kind, std::string reason, std::string intent_id = {}) {
   ChargeOutcome out;
   out.kind = kind;
@@ -47,7 +63,7 @@ ChargeOutcome charge_outcome(const StripeResult<PaymentIntent>& result) {
         return failed(intent.id, e ? e->code : "", e ? e->decline_code : "",
                       e ? e->message : "the payment method was declined");
       }
-      case IntentProgress::canceled: return settled(PaymentStatus::canceled, intent);
+      case IntentProgress::canceled: return canceled(intent);
       case IntentProgress::requires_capture:
       case IntentProgress::processing:
         return later(ChargeOutcome::Kind::unresolved, "Stripe is still processing the payment", intent.id);

@@ -556,9 +556,11 @@ void StripeClient::retrieve_payment_intent(std::string id, StripeCallback<Paymen
   impl_->start<PaymentIntent>(std::move(call), &parse_payment_intent, std::move(done));
 }
 
-void StripeClient::cancel_payment_intent(std::string id, std::string idempotency_key,
+void StripeClient::cancel_payment_intent(std::string id, std::string reason, std::string idempotency_key,
                                          StripeCallback<PaymentIntent> done) {
-  HttpCall call{http::verb::post, "/v1/payment_intents/" + percent_encode(id) + "/cancel", {},
+  FormFields form;
+  if (!reason.empty()) form.emplace_back("cancellation_reason", std::move(reason));
+  HttpCall call{http::verb::post, "/v1/payment_intents/" + percent_encode(id) + "/cancel", form_encode(form),
                 idempotency_key.empty() ? random_token(system_random()) : std::move(idempotency_key)};
   impl_->start<PaymentIntent>(std::move(call), &parse_payment_intent, std::move(done));
 }

@@ -89,6 +89,7 @@ StripeResult<PaymentIntent> intent_from(const rapidjson::Value& v) {
     intent.last_payment_error = std::move(error);
   }
   intent.latest_charge = id_member(v, "latest_charge");
+  intent.cancellation_reason = string_member(v, "cancellation_reason");
   return intent;
 }
 

@@ -120,7 +120,7 @@ awaitable<bool> CommandProcessor::expire_requires_action(const store::PaymentRec
   }
 
   auto cancel = [this, &payment](std::function<void(StripeResult<PaymentIntent>)> done) {
-    deps_.stripe.cancel_payment_intent(payment.stripe_payment_intent_id, cancel_idempotency_key(payment.id),
+    deps_.stripe.cancel_payment_intent(payment.stripe_payment_intent_id, "abandoned", cancel_idempotency_key(payment.id),
                                        std::move(done));
   };
   StripeResult<PaymentIntent> canceled = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(cancel));
@@ -130,15 +130,9 @@ awaitable<bool> CommandProcessor::expire_requires_action(const store::PaymentRec
               {{"payment_id", payment.id}, {"error", canceled.error().message}});
     co_return true;
   }
-  ChargeOutcome outcome = charge_outcome(canceled);
-  if (outcome.kind == ChargeOutcome::Kind::settled && outcome.status == PaymentStatus::canceled) {
-    outcome.failure_code = "authentication_abandoned";
-    outcome.failure_message = "the customer did not complete authentication (3-D Secure) within " +
-                              std::to_string(options_.reconcile.requires_action_timeout.count()) + " seconds";
-  }
+  // Stripe's canceled intent (cancellation_reason abandoned) says why, whether this or its webhook lands first.
   log::info("abandoned payment canceled at Stripe", {{"payment_id", payment.id}});
-  if (!co_await record_outcome(payment, outcome)) co_return false;
-  co_return co_await flush_outbox(payment.id);
+  co_return co_await apply_intent(payment.id, canceled.value());
 }
 
 awaitable<bool> CommandProcessor::republish(const std::string& payment_id, events::CommandType type,

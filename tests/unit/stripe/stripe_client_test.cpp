@@ -472,7 +472,7 @@ TEST_CASE("cancel, refund and search send what Stripe expects") {
   });
   auto client = make_client(io, fast_options(stripe.base_url()));
 
-  auto canceled = wait_for<PaymentIntent>(io, [&](auto done) { client->cancel_payment_intent("pi_1", "k-cancel", done); });
+  auto canceled = wait_for<PaymentIntent>(io, [&](auto done) { client->cancel_payment_intent("pi_1", "abandoned", "k-cancel", done); });
   REQUIRE(canceled.has_value());
   CHECK(canceled->status == "canceled");
 

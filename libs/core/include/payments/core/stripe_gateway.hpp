@@ -79,6 +79,7 @@ struct PaymentIntent {
   std::optional<std::string> redirect_url;  // next_action.redirect_to_url.url
   std::optional<StripeError> last_payment_error;
   std::string latest_charge;  // empty when none
+  std::string cancellation_reason;  // when canceled: abandoned, duplicate, fraudulent, requested_by_customer, ...
 };
 
 struct RefundRequest {
@@ -157,8 +158,9 @@ class StripeGateway {
   virtual void create_payment_intent(PaymentIntentRequest request, StripeCallback<PaymentIntent> done) = 0;
   // GET /v1/payment_intents/{id}
   virtual void retrieve_payment_intent(std::string id, StripeCallback<PaymentIntent> done) = 0;
-  // POST /v1/payment_intents/{id}/cancel
-  virtual void cancel_payment_intent(std::string id, std::string idempotency_key,
+  // POST /v1/payment_intents/{id}/cancel; `reason` is Stripe's cancellation_reason (abandoned, duplicate,
+  // fraudulent, requested_by_customer), empty for none.
+  virtual void cancel_payment_intent(std::string id, std::string reason, std::string idempotency_key,
                                      StripeCallback<PaymentIntent> done) = 0;
   // GET /v1/payment_intents/search?query=metadata['key']:'value'. Stripe's search index lags writes by up
   // to about a minute, so an empty answer right after a timeout does not prove no intent exists.

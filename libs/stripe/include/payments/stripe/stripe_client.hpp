@@ -53,7 +53,7 @@ class StripeClient final : public StripeGateway {
 
   void create_payment_intent(PaymentIntentRequest request, StripeCallback<PaymentIntent> done) override;
   void retrieve_payment_intent(std::string id, StripeCallback<PaymentIntent> done) override;
-  void cancel_payment_intent(std::string id, std::string idempotency_key,
+  void cancel_payment_intent(std::string id, std::string reason, std::string idempotency_key,
                              StripeCallback<PaymentIntent> done) override;
   void search_payment_intents_by_metadata(std::string key, std::string value,
                                           StripeCallback<std::vector<PaymentIntent>> done) override;
