@@ -75,3 +75,23 @@ TEST_CASE("an intent Stripe is still processing, or a bad API key, leaves the pa
   CHECK(charge_outcome(StripeResult<PaymentIntent>(error(401, "invalid_request_error", ""))).kind ==
         Kind::unresolved);
 }
+
+TEST_CASE("a canceled intent says why, from Stripe's cancellation_reason") {
+  auto abandoned = intent("canceled");
+  abandoned.cancellation_reason = "abandoned";
+  auto o = charge_outcome(StripeResult<PaymentIntent>(abandoned));
+  CHECK(o.kind == Kind::settled);
+  CHECK(o.status == PaymentStatus::canceled);
+  CHECK(o.failure_code == "authentication_abandoned");
+  CHECK(o.failure_message.find("nothing was charged") != std::string::npos);
+
+  auto by_merchant = intent("canceled");
+  by_merchant.cancellation_reason = "requested_by_customer";
+  o = charge_outcome(StripeResult<PaymentIntent>(by_merchant));
+  CHECK(o.status == PaymentStatus::canceled);
+  CHECK(o.failure_code == "payment_canceled");
+  CHECK(o.failure_message.find("requested_by_customer") != std::string::npos);
+
+  o = charge_outcome(StripeResult<PaymentIntent>(intent("canceled")));
+  CHECK(o.failure_code == "payment_canceled");
+}
