@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "payments/api/payments_api.hpp"
+#include "payments/api/webhooks.hpp"
 #include "payments/core/config.hpp"
 #include "payments/core/log.hpp"
 #include "payments/events/kafka.hpp"
@@ -29,6 +30,13 @@ int main() {
   auto config = load_config(env, {"MYSQL_USER"});
   if (!config) return fail(config.error());
   log::set_level(config->log_level);
+
+  auto webhooks = api::webhook_verifier_from(config->stripe.webhook_secret);
+  if (!webhooks) return fail(webhooks.error());
+  if (!webhooks.value()) {
+    log::warn("STRIPE_WEBHOOK_SECRET is not set: POST /api/v1/webhooks/stripe answers 503 until it is",
+              {{"setting", "STRIPE_WEBHOOK_SECRET"}});
+  }
 
   // Also the start-up reachability check: an unreachable broker fails here with one line naming it.
   const auto topics = events::TopicNames::with_prefix(config->kafka.topic_prefix);
@@ -61,6 +69,7 @@ int main() {
       .topics = topics,
       .kafka_ready = [brokers] { return events::probe(brokers, 2s); },
       .database_ready = [db = database.value().get()] { return db->ping(); },
+      .webhooks = std::move(webhooks).value(),
   });
 
   http::ServerOptions options;

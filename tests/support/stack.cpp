@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "payments/core/webhook_signature.hpp"
+#include "payments/crypto/crypto.hpp"
 #include "payments/json/json.hpp"
 
 namespace payments::testing {
@@ -61,6 +63,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   sim_port_ = free_port();
   api_port_ = free_port();
   worker_port_ = free_port();
+  if (!options_.webhook_secrets.empty()) webhook_secret_ = options_.webhook_secrets.front();
 
   auto admin = store::Database::connect({.mysql = mysql_admin(""), .pool_size = 1});
   REQUIRE_MESSAGE(admin, (admin ? "" : admin.error().message));
@@ -92,6 +95,11 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
 
   std::vector<std::string> sim_args{"--port", std::to_string(sim_port_), "--latency-ms",
                                     std::to_string(options_.sim_latency_ms)};
+  if (options_.sim_webhooks && !webhook_secret_.empty()) {
+    // The API's port is chosen above, so the simulator can be told where to deliver before the API is up;
+    // nothing is delivered before the first payment.
+    sim_args.insert(sim_args.end(), {"--webhook-url", webhook_url(), "--webhook-secret", webhook_secret_});
+  }
   sim_args.insert(sim_args.end(), options_.sim_args.begin(), options_.sim_args.end());
   sim_ = std::make_unique<ChildProcess>(binary("tools/stripe-sim/stripe-sim"), sim_args,
                                         std::map<std::string, std::string>{}, run_dir_ + "/sim.log");
@@ -118,6 +126,11 @@ Stack::~Stack() {
 }
 
 std::map<std::string, std::string> Stack::service_env() const {
+  // Set even when empty, so a STRIPE_WEBHOOK_SECRET in the test runner's environment does not leak in.
+  std::string webhook_secrets;
+  for (const auto& secret : options_.webhook_secrets) {
+    webhook_secrets += (webhook_secrets.empty() ? "" : ",") + secret;
+  }
   return {
       {"KAFKA_BROKERS", kafka_brokers()},
       {"KAFKA_TOPIC_PREFIX", topic_prefix_},
@@ -129,7 +142,7 @@ std::map<std::string, std::string> Stack::service_env() const {
       {"MYSQL_DATABASE", database_name_},
       {"STRIPE_SECRET_KEY", "sk_test_blackbox"},
       {"STRIPE_API_BASE", "http://127.0.0.1:" + std::to_string(sim_port_)},
-      {"STRIPE_WEBHOOK_SECRET", "whsec_blackbox"},
+      {"STRIPE_WEBHOOK_SECRET", webhook_secrets},
       {"OTP_SECRET", "otp_blackbox_secret"},
       {"API_PORT", std::to_string(api_port_)},
       {"API_BIND_ADDRESS", "127.0.0.1"},
@@ -247,6 +260,67 @@ HttpResult Stack::post(const std::string& target, const std::string& body, std::
   std::vector<std::pair<std::string, std::string>> headers;
   if (key) headers.emplace_back("Idempotency-Key", *key);
   return http_request(api_port_, "POST", target, body, headers);
+}
+
+std::string Stack::webhook_url() const {
+  return "http://127.0.0.1:" + std::to_string(api_port_) + "/api/v1/webhooks/stripe";
+}
+
+std::string Stack::sign_webhook(const std::string& secret, const std::string& body,
+                                std::optional<std::int64_t> signed_at) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return payments::sign_webhook(Secret(secret), signed_at.value_or(now), body, crypto::hmac_sha256_hex);
+}
+
+HttpResult Stack::post_webhook(const std::string& body, std::optional<std::string> stripe_signature) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (stripe_signature) headers.emplace_back("Stripe-Signature", *stripe_signature);
+  return http_request(api_port_, "POST", "/api/v1/webhooks/stripe", body, headers);
+}
+
+HttpResult Stack::post_signed_webhook(const std::string& body) {
+  REQUIRE_MESSAGE(!webhook_secret_.empty(), "this stack has no webhook secret (StackOptions::webhook_secrets)");
+  return post_webhook(body, sign_webhook(webhook_secret_, body));
+}
+
+HttpResult Stack::sim_webhooks() { return sim("GET", "/_sim/webhooks"); }
+
+void Stack::set_sim_webhooks(bool on) {
+  std::string body = R"({"url":null})";
+  if (on) {
+    REQUIRE_MESSAGE(!webhook_secret_.empty(), "this stack has no webhook secret (StackOptions::webhook_secrets)");
+    json::Builder b;
+    b.begin_object().field("url", webhook_url()).field("secret", webhook_secret_).end_object();
+    body = b.str();
+  }
+  auto r = sim("POST", "/_sim/webhooks/config", body);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+}
+
+HttpResult Stack::resend_event(const std::string& event_id, std::optional<std::int64_t> created,
+                               std::optional<std::int64_t> signed_at) {
+  std::string target = "/_sim/events/" + event_id + "/resend";
+  char separator = '?';
+  if (created) {
+    target += separator + std::string("created=") + std::to_string(*created);
+    separator = '&';
+  }
+  if (signed_at) target += separator + std::string("signed_at=") + std::to_string(*signed_at);
+  return sim("POST", target);
+}
+
+std::string Stack::wait_for_sim_webhooks(std::chrono::seconds timeout) {
+  std::string body;
+  wait_until(
+      [&] {
+        auto r = sim_webhooks();
+        body = r.body;
+        return r.status == 200 && json_field(r.body, "pending") == "0";
+      },
+      timeout, "the simulator's webhook deliveries");
+  return body;
 }
 
 void Stack::sql(const std::function<void(soci::session&)>& work) {

@@ -28,6 +28,13 @@ struct StackOptions {
   std::size_t max_in_flight = 64;
   bool start_worker = true;
   std::map<std::string, std::string> worker_env;  // extra settings for the worker (OTP policy in tests)
+  // Stripe webhooks. The API (and worker) get STRIPE_WEBHOOK_SECRET = these joined with ','; none: the
+  // variable is empty and the API's webhook endpoint answers 503 webhooks_not_configured.
+  std::vector<std::string> webhook_secrets{"whsec_blackbox"};
+  // The simulator POSTs every event it records to the API's /api/v1/webhooks/stripe, signed with
+  // webhook_secrets.front(), as Stripe would. Off: the simulator records no events and the only webhooks
+  // the API sees are the ones a test posts (post_webhook); turn on later with set_sim_webhooks(true).
+  bool sim_webhooks = true;
 };
 
 class Stack {
@@ -70,6 +77,30 @@ class Stack {
   HttpResult post(const std::string& target, const std::string& body,
                   std::optional<std::string> idempotency_key = std::nullopt);
 
+  // Stripe webhooks (see StackOptions::webhook_secrets, sim_webhooks).
+  // The secret the simulator signs with (webhook_secrets.front()); "" when none is configured.
+  const std::string& webhook_secret() const { return webhook_secret_; }
+  // A Stripe-Signature header for `body` signed at `signed_at` (unix seconds; default now) with `secret`.
+  static std::string sign_webhook(const std::string& secret, const std::string& body,
+                                  std::optional<std::int64_t> signed_at = std::nullopt);
+  // POSTs `body` byte for byte to the API's /api/v1/webhooks/stripe, with this Stripe-Signature header
+  // (none when nullopt).
+  HttpResult post_webhook(const std::string& body, std::optional<std::string> stripe_signature);
+  // The same, signed now with webhook_secret().
+  HttpResult post_signed_webhook(const std::string& body);
+  // The simulator's webhook log, GET /_sim/webhooks: {"url", "pending", "events": [...], "attempts": [...]}.
+  HttpResult sim_webhooks();
+  // Points the simulator's webhook delivery at the API (signing with webhook_secret()), or turns it off.
+  void set_sim_webhooks(bool on);
+  // POST /_sim/events/{event_id}/resend: the simulator delivers a recorded event again (202), optionally
+  // with another `created` in the body and another signing time `signed_at` (unix seconds).
+  HttpResult resend_event(const std::string& event_id, std::optional<std::int64_t> created = std::nullopt,
+                          std::optional<std::int64_t> signed_at = std::nullopt);
+  // Waits until the simulator has an answer from the endpoint for every delivery it started (nothing
+  // pending) and returns GET /_sim/webhooks's body.
+  std::string wait_for_sim_webhooks(std::chrono::seconds timeout = std::chrono::seconds(20));
+  std::string webhook_url() const;
+
   // SQL on this stack's database, as the administrative account.
   void sql(const std::function<void(soci::session&)>& work);
 
@@ -96,6 +127,7 @@ class Stack {
   std::unique_ptr<ChildProcess> api_;
   std::unique_ptr<ChildProcess> worker_;
   int worker_starts_ = 0;
+  std::string webhook_secret_;
 };
 
 // The value of a top-level string or integer field in a JSON object, as text ("" when absent).

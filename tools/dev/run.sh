@@ -29,12 +29,22 @@ if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
   No real payment is made. Set STRIPE_SECRET_KEY (and leave STRIPE_API_BASE unset) for Stripe.
 ==========================================================================================
 BANNER
-  "$BIN/tools/stripe-sim/stripe-sim" --port "$STRIPE_SIM_PORT" --latency-ms "${STRIPE_SIM_LATENCY_MS:-250}" &
+  # The simulator sends its events, signed, to the API's webhook endpoint (docs/webhooks.md), with a secret
+  # made for this run unless STRIPE_WEBHOOK_SECRET is set (then it signs with its first secret).
+  if [ -z "${STRIPE_WEBHOOK_SECRET:-}" ]; then
+    STRIPE_WEBHOOK_SECRET="whsec_dev_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+  fi
+  sim_webhook_secret=${STRIPE_WEBHOOK_SECRET%%,*}
+  sim_webhook_secret=${sim_webhook_secret// /}
+  "$BIN/tools/stripe-sim/stripe-sim" --port "$STRIPE_SIM_PORT" --latency-ms "${STRIPE_SIM_LATENCY_MS:-250}" \
+    --webhook-url "http://127.0.0.1:${API_PORT:-8080}/api/v1/webhooks/stripe" \
+    --webhook-secret "$sim_webhook_secret" &
   pids+=($!)
   export STRIPE_SECRET_KEY=sk_test_simulator STRIPE_API_BASE="http://127.0.0.1:$STRIPE_SIM_PORT"
   wait_port 127.0.0.1 "$STRIPE_SIM_PORT" 10 "the Stripe simulator"
 fi
-: "${STRIPE_WEBHOOK_SECRET:=whsec_dev_only}"
+# With real Stripe and no STRIPE_WEBHOOK_SECRET the API still starts; its webhook endpoint answers 503 and
+# says so at start-up (docs/webhooks.md: `stripe listen` prints a secret for local forwarding).
 : "${OTP_SECRET:=otp_dev_only_secret}"
 export STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_WEBHOOK_SECRET OTP_SECRET
 

@@ -68,6 +68,10 @@ struct PaymentsApi::Impl {
   boost::asio::awaitable<Result<store::PaymentRecord>> waiting_for_code(std::string payment_id);
   boost::asio::awaitable<http::Response> publish_otp_command(events::CommandType type, std::string payment_id,
                                                              std::string data_json);
+
+  // webhooks.cpp: POST /api/v1/webhooks/stripe.
+  boost::asio::awaitable<http::Response> receive_stripe_webhook(const http::Request& request);
+  void count_webhook(std::string_view outcome);  // payments_api_webhooks_total{outcome}
 };
 
 http::Response json_response(int status, std::string body);

@@ -128,6 +128,13 @@ awaitable<http::Response> PaymentsApi::Impl::route(const http::Request& request,
     co_return co_await read_refund(std::string(parts[3]));
   }
 
+  if (parts.size() == 4 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "webhooks" && parts[3] == "stripe") {
+    // Stripe's events: the raw body is verified, then published verbatim; it is never logged.
+    name = "webhooks.stripe";
+    if (!post) co_return method_not_allowed("POST");
+    co_return co_await receive_stripe_webhook(request);
+  }
+
   if (parts.size() == 4 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "cards" && parts[3] == "validate") {
     // Stateless, no I/O. This body holds a card number by design: it is never logged, stored or published.
     name = "cards.validate";

@@ -328,7 +328,7 @@ asio::awaitable<void> Server::Impl::serve(Stream& stream, Connection& connection
       response = co_await handler(to_request(std::move(message), remote));
     } catch (const std::exception& e) {
       log::error("http handler failed", {{"error", e.what()}, {"remote", remote}});
-      response = Response::json_error(500, "internal", "internal server error");
+      response = Response::json_error(500, "internal_error", "internal server error");
     }
     if (response.hold_connection) {
       // Fault injection: answer nothing, wait for the peer to give up (or stop()).

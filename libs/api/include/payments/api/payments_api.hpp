@@ -8,11 +8,13 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "payments/core/metrics.hpp"
 #include "payments/core/random.hpp"
 #include "payments/core/result.hpp"
+#include "payments/core/webhook_signature.hpp"
 #include "payments/events/kafka.hpp"
 #include "payments/events/topics.hpp"
 #include "payments/http/message.hpp"
@@ -34,6 +36,9 @@ struct Dependencies {
   // Readiness: each returns Ok when its dependency answers. Called at most once a second.
   std::function<Status()> kafka_ready;
   std::function<Status()> database_ready;
+  // Checks Stripe-Signature on POST /api/v1/webhooks/stripe (see webhook_verifier_from in webhooks.hpp).
+  // nullopt: no STRIPE_WEBHOOK_SECRET, and the endpoint answers 503 webhooks_not_configured.
+  std::optional<WebhookVerifier> webhooks;
 };
 
 class PaymentsApi {
