@@ -28,7 +28,7 @@ namespace payments::worker {
 // bounded; a row looked at is not looked at again before `first_retry` (doubling up to `max_retry`).
 struct ReconcileOptions {
   // Payments `pending` or `processing`, and refunds `pending`, unchanged this long are stuck.
-  std::chrono::seconds unsettled_after{120};
+  std::chrono::seconds unsettled_after{300};
   // A `requires_action` payment unchanged this long is abandoned: canceled at Stripe and reported canceled.
   std::chrono::seconds requires_action_timeout{3600};
   int batch = 20;
