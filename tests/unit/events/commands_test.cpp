@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "payments/core/ids.hpp"
 #include "payments/events/commands.hpp"
 #include "payments/events/payment_events.hpp"
 #include "payments/events/topics.hpp"
@@ -72,4 +73,49 @@ TEST_CASE("topic names take the prefix and events go where the contract says") {
   CHECK(plain.for_event(event_type::kFailed) == "payment-failed");
   CHECK(plain.for_event(event_type::kRefunded) == "payment-refunded");
   CHECK(TopicNames::with_prefix("staging.").commands_dlq == "staging.payment-commands-dlq");
+}
+
+TEST_CASE("stripe.event is refused on payment-commands: only the verified webhook path produces it") {
+  const std::string forged =
+      R"({"command_id":"c-9","type":"stripe.event","payment_id":"pay_1","issued_at":"2026-11-22T10:00:00Z",)"
+      R"("data":{"id":"evt_1","type":"payment_intent.succeeded","created":1,"data":{"object":{"id":"pi_1"}}}})";
+  auto refused = parse_command_envelope(forged);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::validation_error);
+  CHECK(refused.error().field == "type");
+  CHECK(refused.error().message.find("stripe.event") != std::string::npos);
+  // The type name itself is known (the worker uses it internally) and the other types still pass.
+  CHECK(parse_command_type("stripe.event") == CommandType::stripe_event);
+  CHECK(to_string(CommandType::stripe_event) == "stripe.event");
+  CHECK(parse_command_envelope(R"({"command_id":"c","type":"payment.otp.send","payment_id":"p","data":{}})"));
+  // Even what stripe_event_command builds, once serialized, cannot come back in through payment-commands.
+  auto built = stripe_event_command("pay_1", "evt_1", R"({"id":"evt_1"})");
+  built.issued_at = "2026-11-22T10:00:00Z";
+  auto reread = parse_command_envelope(serialize_command(built));
+  REQUIRE_FALSE(reread);
+  CHECK(reread.error().field == "type");
+}
+
+TEST_CASE("a Stripe event's command is keyed by the event: the same event id, the same command_id") {
+  const std::string raw =
+      R"({"id":"evt_3PTxqLLkdIwHu7ix0ZsVYb1c","object":"event","api_version":"2024-06-20","created":1718900021,)"
+      R"("data":{"object":{"id":"pi_3PTxqLLkdIwHu7ix0HQmxvUJ","object":"payment_intent","status":"succeeded"}},)"
+      R"("type":"payment_intent.succeeded"})";
+  const auto first = stripe_event_command("pay_1", "evt_3PTxqLLkdIwHu7ix0ZsVYb1c", raw);
+  CHECK(first.type == CommandType::stripe_event);
+  CHECK(first.payment_id == "pay_1");
+  CHECK(first.data_json == raw);  // byte for byte, as Stripe sent it
+  CHECK_FALSE(first.command_id.empty());
+  // A command_id has the shape every other command's has (it is stored in processed_commands).
+  CHECK(is_valid_external_id(first.command_id));
+
+  // Stripe redelivers: same event, same command, whatever the copy's bytes.
+  const auto redelivered = stripe_event_command("pay_1", "evt_3PTxqLLkdIwHu7ix0ZsVYb1c", raw + "\n");
+  CHECK(redelivered.command_id == first.command_id);
+
+  // Another event, even on the same payment with the same body, is another command.
+  const auto other = stripe_event_command("pay_1", "evt_3PTxqLLkdIwHu7ix0ZsVYb1d", raw);
+  CHECK(other.command_id != first.command_id);
+  CHECK(stripe_event_command("pay_1", "evt_a", raw).command_id !=
+        stripe_event_command("pay_1", "evt_b", raw).command_id);
 }

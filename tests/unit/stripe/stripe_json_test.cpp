@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <rapidjson/document.h>
+
 #include <string>
 
 #include "payments/stripe/stripe_json.hpp"
@@ -205,4 +207,320 @@ TEST_CASE("malformed success bodies are invalid_response errors, never a crash")
   // Deep nesting is parsed iteratively: no stack overflow.
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   CHECK(parse_payment_intent(deep).error().type == "invalid_response");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Webhook events (API version 2024-06-20), as Stripe posts them to the endpoint.
+
+namespace {
+
+const std::string kIntentSucceededEvent = R"({
+  "id": "evt_3PTxqLLkdIwHu7ix0ZsVYb1c",
+  "object": "event",
+  "api_version": "2024-06-20",
+  "created": 1718900021,
+  "data": {
+    "object": {
+      "id": "pi_3PTxqLLkdIwHu7ix0HQmxvUJ",
+      "object": "payment_intent",
+      "amount": 1999,
+      "amount_capturable": 0,
+      "amount_received": 1999,
+      "capture_method": "automatic_async",
+      "client_secret": "pi_3PTxqLLkdIwHu7ix0HQmxvUJ_secret_kR5qN0fGxE",
+      "confirmation_method": "automatic",
+      "created": 1718900019,
+      "currency": "usd",
+      "customer": null,
+      "description": null,
+      "last_payment_error": null,
+      "latest_charge": "ch_3PTxqLLkdIwHu7ix0mB2Kzde",
+      "livemode": false,
+      "metadata": {"order_id": "1001", "payment_id": "pay_01j0ww2k3m4n5p6q7r8s9t0v1w"},
+      "next_action": null,
+      "payment_method": "pm_1PTxqKLkdIwHu7ixR9yv1Q2a",
+      "payment_method_types": ["card"],
+      "status": "succeeded"
+    }
+  },
+  "livemode": false,
+  "pending_webhooks": 1,
+  "request": {"id": "req_Lq0fW3y2zX9aBc", "idempotency_key": "payments:pay_01j0ww2k3m4n5p6q7r8s9t0v1w:charge"},
+  "type": "payment_intent.succeeded"
+})";
+
+const std::string kRefundFailedEvent = R"({
+  "id": "evt_3PTyA1LkdIwHu7ix1kq9dMvE",
+  "object": "event",
+  "api_version": "2024-06-20",
+  "created": 1718990400,
+  "data": {
+    "object": {
+      "id": "re_3PTxqLLkdIwHu7ix0Xa1bC2d",
+      "object": "refund",
+      "amount": 500,
+      "balance_transaction": "txn_3PTxqLLkdIwHu7ix0eF3gH4i",
+      "charge": "ch_3PTxqLLkdIwHu7ix0mB2Kzde",
+      "created": 1718900300,
+      "currency": "usd",
+      "destination_details": {"card": {"reference_status": "pending", "reference_type": "acquirer_reference_number", "type": "refund"}, "type": "card"},
+      "failure_balance_transaction": "txn_3PTyA1LkdIwHu7ix1zZ9yY8x",
+      "failure_reason": "expired_or_canceled_card",
+      "metadata": {"payment_id": "pay_01j0ww2k3m4n5p6q7r8s9t0v1w", "refund_id": "ref_01j0wx4a5b6c7d8e9f0g1h2j3k"},
+      "payment_intent": "pi_3PTxqLLkdIwHu7ix0HQmxvUJ",
+      "reason": "requested_by_customer",
+      "receipt_number": null,
+      "source_transfer_reversal": null,
+      "status": "failed",
+      "transfer_reversal": null
+    },
+    "previous_attributes": {"status": "succeeded"}
+  },
+  "livemode": false,
+  "pending_webhooks": 1,
+  "request": {"id": null, "idempotency_key": null},
+  "type": "refund.failed"
+})";
+
+// charge.dispute.created with payment_intent and charge as ids (the default) or expanded objects.
+std::string dispute_event(const std::string& payment_intent, const std::string& charge) {
+  return R"({
+  "id": "evt_1PU0dZLkdIwHu7ixz3QkP0aB",
+  "object": "event",
+  "api_version": "2024-06-20",
+  "created": 1719000000,
+  "data": {
+    "object": {
+      "id": "dp_1PU0dYLkdIwHu7ixkq4Zt1Ht",
+      "object": "dispute",
+      "amount": 1999,
+      "balance_transactions": [],
+      "charge": )" + charge + R"(,
+      "created": 1718999999,
+      "currency": "usd",
+      "evidence": {"customer_name": null, "product_description": null, "uncategorized_text": null},
+      "evidence_details": {"due_by": 1719791999, "has_evidence": false, "past_due": false, "submission_count": 0},
+      "is_charge_refundable": false,
+      "livemode": false,
+      "metadata": {},
+      "payment_intent": )" + payment_intent + R"(,
+      "payment_method_details": {"card": {"brand": "visa", "network_reason_code": "10.4"}, "type": "card"},
+      "reason": "fraudulent",
+      "status": "warning_needs_response"
+    }
+  },
+  "livemode": false,
+  "pending_webhooks": 1,
+  "request": {"id": null, "idempotency_key": null},
+  "type": "charge.dispute.created"
+})";
+}
+
+}  // namespace
+
+TEST_CASE("a payment_intent event names its intent and the payment id this service put in the metadata") {
+  auto e = parse_event(kIntentSucceededEvent);
+  REQUIRE_MESSAGE(e, (e ? "" : e.error().field + " " + e.error().message));
+  CHECK(e->id == "evt_3PTxqLLkdIwHu7ix0ZsVYb1c");
+  CHECK(e->type == "payment_intent.succeeded");
+  CHECK(e->created == 1718900021);
+  CHECK(e->object_type == "payment_intent");
+  CHECK(e->object_id == "pi_3PTxqLLkdIwHu7ix0HQmxvUJ");
+  CHECK(e->payment_intent == "pi_3PTxqLLkdIwHu7ix0HQmxvUJ");
+  CHECK(e->metadata_payment_id == "pay_01j0ww2k3m4n5p6q7r8s9t0v1w");
+  CHECK(e->metadata_refund_id.empty());
+
+  // object_json is the intent itself (not the envelope), readable as the intent it is.
+  auto intent = parse_payment_intent(e->object_json);
+  REQUIRE(intent.has_value());
+  CHECK(intent->id == "pi_3PTxqLLkdIwHu7ix0HQmxvUJ");
+  CHECK(intent->status == "succeeded");
+  CHECK(intent->amount == 1999);
+  CHECK(intent->currency == "usd");
+  CHECK(intent->latest_charge == "ch_3PTxqLLkdIwHu7ix0mB2Kzde");
+  CHECK(classify_payment_intent(*intent) == IntentProgress::succeeded);
+  CHECK(e->object_json.find("evt_") == std::string::npos);
+  CHECK(e->object_json.find("pending_webhooks") == std::string::npos);
+}
+
+TEST_CASE("a refund event takes the payment intent from the refund and reads both metadata ids") {
+  auto e = parse_event(kRefundFailedEvent);
+  REQUIRE_MESSAGE(e, (e ? "" : e.error().field + " " + e.error().message));
+  CHECK(e->id == "evt_3PTyA1LkdIwHu7ix1kq9dMvE");
+  CHECK(e->type == "refund.failed");
+  CHECK(e->created == 1718990400);
+  CHECK(e->object_type == "refund");
+  CHECK(e->object_id == "re_3PTxqLLkdIwHu7ix0Xa1bC2d");
+  CHECK(e->payment_intent == "pi_3PTxqLLkdIwHu7ix0HQmxvUJ");
+  CHECK(e->metadata_payment_id == "pay_01j0ww2k3m4n5p6q7r8s9t0v1w");
+  CHECK(e->metadata_refund_id == "ref_01j0wx4a5b6c7d8e9f0g1h2j3k");
+
+  auto refund = parse_refund(e->object_json);
+  REQUIRE(refund.has_value());
+  CHECK(refund->id == "re_3PTxqLLkdIwHu7ix0Xa1bC2d");
+  CHECK(refund->status == "failed");
+  CHECK(refund->amount == 500);
+  CHECK(refund->currency == "usd");
+  CHECK(refund->payment_intent == "pi_3PTxqLLkdIwHu7ix0HQmxvUJ");
+  CHECK(refund->failure_reason == "expired_or_canceled_card");
+  CHECK(classify_refund(*refund) == RefundProgress::failed);
+  // previous_attributes sits beside the object, not in it.
+  CHECK(e->object_json.find("previous_attributes") == std::string::npos);
+}
+
+TEST_CASE("a dispute event gives the intent and charge whether Stripe sends ids or expanded objects") {
+  SUBCASE("ids") {
+    auto e = parse_event(dispute_event(R"("pi_3PTxqLLkdIwHu7ix0HQmxvUJ")", R"("ch_3PTxqLLkdIwHu7ix0mB2Kzde")"));
+    REQUIRE_MESSAGE(e, (e ? "" : e.error().field + " " + e.error().message));
+    CHECK(e->type == "charge.dispute.created");
+    CHECK(e->object_type == "dispute");
+    CHECK(e->object_id == "dp_1PU0dYLkdIwHu7ixkq4Zt1Ht");
+    CHECK(e->payment_intent == "pi_3PTxqLLkdIwHu7ix0HQmxvUJ");
+    CHECK(e->metadata_payment_id.empty());  // Stripe's dispute has its own (empty) metadata
+
+    auto d = parse_dispute(e->object_json);
+    REQUIRE(d.has_value());
+    CHECK(d->id == "dp_1PU0dYLkdIwHu7ixkq4Zt1Ht");
+    CHECK(d->status == "warning_needs_response");
+    CHECK(d->reason == "fraudulent");
+    CHECK(d->amount == 1999);
+    CHECK(d->currency == "usd");
+    CHECK(d->payment_intent == "pi_3PTxqLLkdIwHu7ix0HQmxvUJ");
+    CHECK(d->charge == "ch_3PTxqLLkdIwHu7ix0mB2Kzde");
+  }
+  SUBCASE("expanded objects") {
+    auto e = parse_event(dispute_event(
+        R"({"id":"pi_3PTxqLLkdIwHu7ix0HQmxvUJ","object":"payment_intent","amount":1999,"currency":"usd",
+            "metadata":{"payment_id":"pay_should_not_be_read"},"status":"succeeded"})",
+        R"({"id":"ch_3PTxqLLkdIwHu7ix0mB2Kzde","object":"charge","amount":1999,"disputed":true,
+            "payment_intent":"pi_3PTxqLLkdIwHu7ix0HQmxvUJ"})"));
+    REQUIRE_MESSAGE(e, (e ? "" : e.error().field + " " + e.error().message));
+    CHECK(e->object_type == "dispute");
+    CHECK(e->object_id == "dp_1PU0dYLkdIwHu7ixkq4Zt1Ht");
+    CHECK(e->payment_intent == "pi_3PTxqLLkdIwHu7ix0HQmxvUJ");
+    // Only data.object's own metadata counts, not that of an expanded object inside it.
+    CHECK(e->metadata_payment_id.empty());
+
+    auto d = parse_dispute(e->object_json);
+    REQUIRE(d.has_value());
+    CHECK(d->id == "dp_1PU0dYLkdIwHu7ixkq4Zt1Ht");
+    CHECK(d->payment_intent == "pi_3PTxqLLkdIwHu7ix0HQmxvUJ");
+    CHECK(d->charge == "ch_3PTxqLLkdIwHu7ix0mB2Kzde");
+    CHECK(d->amount == 1999);
+  }
+  SUBCASE("a dispute on a charge made without an intent") {
+    auto e = parse_event(dispute_event("null", R"("ch_3PTxqLLkdIwHu7ix0mB2Kzde")"));
+    REQUIRE(e);
+    CHECK(e->payment_intent.empty());
+    auto d = parse_dispute(e->object_json);
+    REQUIRE(d.has_value());
+    CHECK(d->payment_intent.empty());
+    CHECK(d->charge == "ch_3PTxqLLkdIwHu7ix0mB2Kzde");
+  }
+}
+
+TEST_CASE("a dispute without id or amount is an invalid_response, never a crash") {
+  CHECK(parse_dispute("").error().type == "invalid_response");
+  CHECK(parse_dispute("[]").error().type == "invalid_response");
+  CHECK(parse_dispute(R"({"object":"dispute","amount":100,"status":"lost"})").error().type == "invalid_response");
+  CHECK(parse_dispute(R"({"id":"dp_1","object":"dispute","status":"lost"})").error().type == "invalid_response");
+  CHECK(parse_dispute(R"({"id":"dp_1","object":"dispute","amount":"100"})").error().type == "invalid_response");
+}
+
+TEST_CASE("an event that cannot be read names the field, and never repeats the body") {
+  auto field_of = [](const std::string& body) {
+    auto e = parse_event(body);
+    REQUIRE_FALSE(e.has_value());
+    CHECK(e.error().code == ErrorCode::validation_error);
+    CHECK(e.error().message.find("pi_secretive") == std::string::npos);
+    return e.error().field;
+  };
+  const std::string object = R"({"id":"pi_secretive","object":"payment_intent","amount":5,"status":"succeeded"})";
+  auto event = [&](const std::string& id, const std::string& type, const std::string& created,
+                   const std::string& data) {
+    return R"({"id":)" + id + R"(,"object":"event","api_version":"2024-06-20","type":)" + type +
+           R"(,"created":)" + created + R"(,"data":)" + data + "}";
+  };
+  const std::string good_data = R"({"object":)" + object + "}";
+  // The template itself is a readable event: each case below breaks exactly one thing.
+  REQUIRE(parse_event(event(R"("evt_1")", R"("payment_intent.succeeded")", "1718900021", good_data)));
+
+  CHECK(field_of("") == "body");
+  CHECK(field_of("pi_secretive") == "body");
+  CHECK(field_of(R"(["evt_1"])") == "body");
+  CHECK(field_of(R"({"id":"evt_1","type":"x",)") == "body");
+
+  CHECK(field_of(event(R"("ch_3PTxqLLkdIwHu7ix0mB2Kzde")", R"("payment_intent.succeeded")", "1", good_data)) == "id");
+  CHECK(field_of(event("null", R"("payment_intent.succeeded")", "1", good_data)) == "id");
+  CHECK(field_of(event("12", R"("payment_intent.succeeded")", "1", good_data)) == "id");
+  CHECK(field_of(event(R"("EVT_1")", R"("payment_intent.succeeded")", "1", good_data)) == "id");
+  CHECK(field_of(event("\"evt_" + std::string(300, 'a') + "\"", R"("payment_intent.succeeded")", "1", good_data)) ==
+        "id");
+
+  CHECK(field_of(event(R"("evt_1")", "null", "1", good_data)) == "type");
+  CHECK(field_of(event(R"("evt_1")", R"("")", "1", good_data)) == "type");
+  CHECK(field_of(event(R"("evt_1")", "7", "1", good_data)) == "type");
+  CHECK(field_of(R"({"id":"evt_1","created":1,"data":)" + good_data + "}") == "type");
+
+  CHECK(field_of(event(R"("evt_1")", R"("payment_intent.succeeded")", R"("1718900021")", good_data)) == "created");
+  CHECK(field_of(event(R"("evt_1")", R"("payment_intent.succeeded")", "1718900021.5", good_data)) == "created");
+  CHECK(field_of(event(R"("evt_1")", R"("payment_intent.succeeded")", "null", good_data)) == "created");
+  CHECK(field_of(R"({"id":"evt_1","type":"payment_intent.succeeded","data":)" + good_data + "}") == "created");
+
+  CHECK(field_of(R"({"id":"evt_1","type":"payment_intent.succeeded","created":1})") == "data.object");
+  CHECK(field_of(event(R"("evt_1")", R"("payment_intent.succeeded")", "1", "{}")) == "data.object");
+  CHECK(field_of(event(R"("evt_1")", R"("payment_intent.succeeded")", "1", R"({"object":null})")) == "data.object");
+  CHECK(field_of(event(R"("evt_1")", R"("payment_intent.succeeded")", "1", R"({"object":"pi_secretive"})")) ==
+        "data.object");
+  CHECK(field_of(event(R"("evt_1")", R"("payment_intent.succeeded")", "1", R"({"object":["pi_secretive"]})")) ==
+        "data.object");
+  CHECK(field_of(event(R"("evt_1")", R"("payment_intent.succeeded")", "1", R"("pi_secretive")")) == "data.object");
+
+  CHECK(field_of(event(R"("evt_1")", R"("payment_intent.succeeded")", "1",
+                       R"({"object":{"object":"payment_intent","amount":5,"status":"succeeded"}})")) ==
+        "data.object.id");
+  CHECK(field_of(event(R"("evt_1")", R"("payment_intent.succeeded")", "1",
+                       R"({"object":{"id":"","object":"payment_intent"}})")) == "data.object.id");
+  CHECK(field_of(event(R"("evt_1")", R"("payment_intent.succeeded")", "1", R"({"object":{"id":42}})")) ==
+        "data.object.id");
+}
+
+TEST_CASE("object_json round-trips data.object: parsed again it holds the same fields and values") {
+  // Strings with escapes, unicode, nested objects and arrays, numbers of every kind, booleans and null.
+  const std::string object = R"({"id":"ch_3PTxqLLkdIwHu7ix0mB2Kzde","object":"charge","amount":1999,)"
+                             R"("amount_refunded":0,"captured":true,"refunded":false,"failure_code":null,)"
+                             R"("description":"Caf\u00e9 \"Le Z\u00e8bre\" \\ order #1001\n","fee_rate":0.029,)"
+                             R"("metadata":{"payment_id":"pay_1","refund_id":"ref_1"},)"
+                             R"("payment_intent":{"id":"pi_9","object":"payment_intent"},)"
+                             R"("refunds":{"object":"list","data":[{"id":"re_1","amount":-1}],"has_more":false}})";
+  auto e = parse_event(R"({"id":"evt_1","object":"event","type":"charge.refunded","created":1718900021,)"
+                       R"("data":{"object":)" +
+                       object + "}}");
+  REQUIRE(e);
+  CHECK(e->object_type == "charge");
+  CHECK(e->object_id == "ch_3PTxqLLkdIwHu7ix0mB2Kzde");
+  CHECK(e->payment_intent == "pi_9");  // an expanded payment_intent gives its id
+  CHECK(e->metadata_payment_id == "pay_1");
+  CHECK(e->metadata_refund_id == "ref_1");
+
+  // Parsed again, object_json is the very object that was sent: same members, same values, nothing lost.
+  rapidjson::Document sent;
+  sent.Parse(object.c_str());
+  REQUIRE_FALSE(sent.HasParseError());
+  rapidjson::Document kept;
+  kept.Parse(e->object_json.c_str());
+  REQUIRE_FALSE(kept.HasParseError());
+  CHECK(kept == sent);
+  CHECK(std::string(kept["description"].GetString()) == "Caf\xC3\xA9 \"Le Z\xC3\xA8" "bre\" \\ order #1001\n");
+  CHECK(kept["fee_rate"].GetDouble() == doctest::Approx(0.029));
+  CHECK(kept["refunds"]["data"][0]["amount"].GetInt64() == -1);
+
+  // And as an event's object again it reads the same, and serializes to the same text.
+  auto again = parse_event(R"({"id":"evt_1","type":"charge.refunded","created":1718900021,"data":{"object":)" +
+                           e->object_json + "}}");
+  REQUIRE(again);
+  CHECK(again->object_json == e->object_json);
+  CHECK(again->object_id == e->object_id);
+  CHECK(again->payment_intent == e->payment_intent);
+  CHECK(again->metadata_refund_id == e->metadata_refund_id);
 }
