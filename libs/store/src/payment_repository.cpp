@@ -104,26 +104,54 @@ void insert_event(soci::session& sql, const OutboxEvent& e) {
       soci::use(e.event_id), soci::use(e.payment_id), soci::use(e.topic), soci::use(e.payload);
 }
 
+// The compare-and-set itself: writes `t` over `from` (the row as read at t.expected_version). False when the
+// version moved meanwhile.
+bool update_status(soci::session& sql, const PaymentRecord& from, const Transition& t) {
+  const PaymentRecord next = after(from, t);
+  const std::string to(to_string(next.status));
+  soci::statement update =
+      (sql.prepare << "UPDATE payments SET status = :s, version = :nv, stripe_payment_intent_id = NULLIF(:pi, ''),"
+                      " stripe_idempotency_key = NULLIF(:ik, ''), failure_code = NULLIF(:fc, ''),"
+                      " failure_decline_code = NULLIF(:fd, ''), failure_message = NULLIF(:fm, ''),"
+                      " next_action_url = NULLIF(:na, ''), updated_at = UTC_TIMESTAMP(6), next_check_at = NULL,"
+                      " check_count = 0 WHERE id = :id AND version = :v",
+       soci::use(to), soci::use(next.version), soci::use(next.stripe_payment_intent_id),
+       soci::use(next.stripe_idempotency_key), soci::use(next.failure_code), soci::use(next.failure_decline_code),
+       soci::use(next.failure_message), soci::use(next.next_action_url), soci::use(t.payment_id),
+       soci::use(t.expected_version));
+  update.execute(true);
+  return update.get_affected_rows() == 1;
+}
+
+std::vector<std::string> claim_due(soci::session& sql, const std::string& table, const std::string& status,
+                                   std::chrono::seconds min_age, int limit, std::chrono::seconds first_retry,
+                                   std::chrono::seconds max_retry) {
+  const int age = static_cast<int>(min_age.count());
+  const int first = static_cast<int>(first_retry.count());
+  const int max = static_cast<int>(max_retry.count());
+  constexpr const char* kDue = " AND (next_check_at IS NULL OR next_check_at <= UTC_TIMESTAMP(6))";
+  std::vector<std::string> due(static_cast<std::size_t>(limit));
+  sql << "SELECT id FROM " << table << " WHERE status = :s AND updated_at < UTC_TIMESTAMP(6) - INTERVAL :age SECOND"
+      << kDue << " ORDER BY updated_at LIMIT :lim",
+      soci::use(status), soci::use(age), soci::use(limit), soci::into(due);
+  std::vector<std::string> claimed;
+  for (const auto& id : due) {
+    soci::statement claim =
+        (sql.prepare << "UPDATE " << table
+                     << " SET next_check_at = UTC_TIMESTAMP(6) + INTERVAL LEAST(:first * POW(2, LEAST(check_count, 20)),"
+                        " :max) SECOND, check_count = check_count + 1 WHERE id = :id AND status = :s"
+                     << kDue,
+         soci::use(first), soci::use(max), soci::use(id), soci::use(status));
+    claim.execute(true);
+    if (claim.get_affected_rows() == 1) claimed.push_back(id);  // else another worker got there first
+  }
+  return claimed;
+}
+
 bool apply_transition(soci::session& sql, const Transition& t) {
   auto current = select_payment(sql, t.payment_id, true);
   if (!current || current->version != t.expected_version || !can_transition(current->status, t.to)) return false;
-  const std::string to(to_string(t.to));
-  const int next_version = t.expected_version + 1;
-  auto pick = [](const std::optional<std::string>& change, const std::string& now) { return change.value_or(now); };
-  const std::string intent = pick(t.stripe_payment_intent_id, current->stripe_payment_intent_id);
-  const std::string idem = pick(t.stripe_idempotency_key, current->stripe_idempotency_key);
-  const std::string code = pick(t.failure_code, current->failure_code);
-  const std::string decline = pick(t.failure_decline_code, current->failure_decline_code);
-  const std::string message = pick(t.failure_message, current->failure_message);
-  const std::string action = pick(t.next_action_url, current->next_action_url);
-  sql << "UPDATE payments SET status = :s, version = :nv, stripe_payment_intent_id = NULLIF(:pi, ''),"
-         " stripe_idempotency_key = NULLIF(:ik, ''), failure_code = NULLIF(:fc, ''),"
-         " failure_decline_code = NULLIF(:fd, ''), failure_message = NULLIF(:fm, ''),"
-         " next_action_url = NULLIF(:na, ''), updated_at = UTC_TIMESTAMP(6), next_check_at = NULL, check_count = 0"
-         " WHERE id = :id AND version = :v",
-      soci::use(to), soci::use(next_version), soci::use(intent), soci::use(idem), soci::use(code),
-      soci::use(decline), soci::use(message), soci::use(action), soci::use(t.payment_id),
-      soci::use(t.expected_version);
+  if (!update_status(sql, *current, t)) return false;
   if (t.event) insert_event(sql, *t.event);
   return true;
 }
@@ -157,6 +185,21 @@ Result<CreateResult> create_with_key(Database& database, const std::optional<Ide
 }  // namespace detail
 
 using namespace detail;
+
+PaymentRecord after(PaymentRecord from, const Transition& t) {
+  from.status = t.to;
+  from.version = t.expected_version + 1;
+  auto take = [](const std::optional<std::string>& change, std::string& field) {
+    if (change) field = *change;
+  };
+  take(t.stripe_payment_intent_id, from.stripe_payment_intent_id);
+  take(t.stripe_idempotency_key, from.stripe_idempotency_key);
+  take(t.failure_code, from.failure_code);
+  take(t.failure_decline_code, from.failure_decline_code);
+  take(t.failure_message, from.failure_message);
+  take(t.next_action_url, from.next_action_url);
+  return from;
+}
 
 PaymentRecord pending_payment(std::string payment_id, const PaymentRequest& request, std::string request_json,
                               std::string request_hash) {
@@ -220,13 +263,20 @@ Result<bool> PaymentRepository::record_dispute(const std::string& payment_id, co
     const long long amount = dispute.amount;
     soci::statement update = (sql.prepare << "UPDATE payments SET dispute_id = :d, dispute_status = :s,"
                                              " dispute_reason = :r, dispute_amount = :a,"
-                                             " disputed_at = COALESCE(disputed_at, UTC_TIMESTAMP(6)),"
-                                             " updated_at = UTC_TIMESTAMP(6)"
-                                             " WHERE id = :id AND (dispute_id IS NULL OR dispute_id = :d2)",
+                                             " disputed_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6)"
+                                             " WHERE id = :id AND dispute_id IS NULL",
                               soci::use(dispute.id), soci::use(dispute.status), soci::use(dispute.reason),
-                              soci::use(amount), soci::use(payment_id), soci::use(dispute.id));
+                              soci::use(amount), soci::use(payment_id));
     update.execute(true);
-    recorded = update.get_affected_rows() > 0;
+    if (update.get_affected_rows() > 0) {
+      recorded = true;
+      return;
+    }
+    // Already disputed: true when it is this dispute, reported again (it changes nothing).
+    std::string current;
+    soci::indicator ind = soci::i_null;
+    sql << "SELECT dispute_id FROM payments WHERE id = :id", soci::use(payment_id), soci::into(current, ind);
+    recorded = sql.got_data() && ind == soci::i_ok && current == dispute.id;
   });
   if (!status) return std::move(status).error();
   return recorded;
@@ -237,24 +287,10 @@ Result<std::vector<PaymentRecord>> PaymentRepository::claim_for_check(PaymentSta
                                                                       std::chrono::seconds first_retry,
                                                                       std::chrono::seconds max_retry) {
   std::vector<PaymentRecord> out;
-  const std::string status_text(to_string(status));
-  const int age = static_cast<int>(min_age.count());
-  const int first = static_cast<int>(first_retry.count());
-  const int max = static_cast<int>(max_retry.count());
   auto result = database_.with_session([&](soci::session& sql) {
     out.clear();
-    std::vector<std::string> due(static_cast<std::size_t>(limit));
-    sql << "SELECT id FROM payments WHERE status = :s AND updated_at < UTC_TIMESTAMP(6) - INTERVAL :age SECOND"
-           " AND (next_check_at IS NULL OR next_check_at <= UTC_TIMESTAMP(6)) ORDER BY updated_at LIMIT :lim",
-        soci::use(status_text), soci::use(age), soci::use(limit), soci::into(due);
-    for (const auto& id : due) {
-      // Claimed by whoever moves next_check_at first; a worker that lost the race skips the payment.
-      soci::statement claim = (sql.prepare << "UPDATE payments SET next_check_at = " << kNextCheckAt
-                                           << ", check_count = check_count + 1 WHERE id = :id AND status = :s"
-                                              " AND (next_check_at IS NULL OR next_check_at <= UTC_TIMESTAMP(6))",
-                               soci::use(first), soci::use(max), soci::use(id), soci::use(status_text));
-      claim.execute(true);
-      if (claim.get_affected_rows() == 0) continue;
+    for (const auto& id : claim_due(sql, "payments", std::string(to_string(status)), min_age, limit, first_retry,
+                                    max_retry)) {
       if (auto payment = select_payment(sql, id, false)) out.push_back(std::move(*payment));
     }
   });
@@ -268,6 +304,28 @@ Result<bool> PaymentRepository::apply(const Transition& t, const std::optional<P
     soci::transaction tx(sql);
     applied = apply_transition(sql, t);
     if (!applied) return;
+    if (command) insert_processed(sql, *command);
+    tx.commit();
+  });
+  if (!status) return std::move(status).error();
+  return applied;
+}
+
+Result<bool> PaymentRepository::apply_from(const PaymentRecord& from, const Transition& t,
+                                           const std::optional<ProcessedCommand>& command) {
+  if (from.id != t.payment_id || from.version != t.expected_version || !can_transition(from.status, t.to)) {
+    return false;
+  }
+  bool applied = false;
+  auto status = database_.with_session([&](soci::session& sql) {
+    if (!t.event && !command) {
+      applied = update_status(sql, from, t);  // one statement: its own transaction
+      return;
+    }
+    soci::transaction tx(sql);
+    applied = update_status(sql, from, t);
+    if (!applied) return;
+    if (t.event) insert_event(sql, *t.event);
     if (command) insert_processed(sql, *command);
     tx.commit();
   });

@@ -107,22 +107,9 @@ Result<std::vector<RefundRecord>> RefundRepository::claim_for_check(std::chrono:
                                                                    std::chrono::seconds first_retry,
                                                                    std::chrono::seconds max_retry) {
   std::vector<RefundRecord> out;
-  const int age = static_cast<int>(min_age.count());
-  const int first = static_cast<int>(first_retry.count());
-  const int max = static_cast<int>(max_retry.count());
   auto result = database_.with_session([&](soci::session& sql) {
     out.clear();
-    std::vector<std::string> due(static_cast<std::size_t>(limit));
-    sql << "SELECT id FROM refunds WHERE status = 'pending' AND updated_at < UTC_TIMESTAMP(6) - INTERVAL :age SECOND"
-           " AND (next_check_at IS NULL OR next_check_at <= UTC_TIMESTAMP(6)) ORDER BY updated_at LIMIT :lim",
-        soci::use(age), soci::use(limit), soci::into(due);
-    for (const auto& id : due) {
-      soci::statement claim = (sql.prepare << "UPDATE refunds SET next_check_at = " << kNextCheckAt
-                                           << ", check_count = check_count + 1 WHERE id = :id AND status = 'pending'"
-                                              " AND (next_check_at IS NULL OR next_check_at <= UTC_TIMESTAMP(6))",
-                               soci::use(first), soci::use(max), soci::use(id));
-      claim.execute(true);
-      if (claim.get_affected_rows() == 0) continue;
+    for (const auto& id : claim_due(sql, "refunds", "pending", min_age, limit, first_retry, max_retry)) {
       if (auto refund = select_refund(sql, id, false)) out.push_back(std::move(*refund));
     }
   });

@@ -4,9 +4,11 @@
 
 #include <soci/soci.h>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "payments/store/payment_repository.hpp"
 
@@ -17,10 +19,12 @@ std::optional<std::string> optional_text(const soci::row& row, std::size_t i);
 // Timestamps as RFC 3339 UTC with milliseconds, from a DATE_FORMAT(..., '%Y-%m-%dT%H:%i:%s.%fZ') column.
 std::string timestamp(const soci::row& row, std::size_t i);
 
-// How long until the next check of a row checked `check_count` times: `first` doubled per check, at most `max`.
-// An SQL expression over the row's check_count with two parameters, bound in this order: first, max (seconds).
-inline constexpr const char* kNextCheckAt =
-    "UTC_TIMESTAMP(6) + INTERVAL LEAST(:first * POW(2, LEAST(check_count, 20)), :max) SECOND";
+// Reconciliation's claim on rows of `table` (payments, refunds) in `status`, unchanged for `min_age` and due for
+// a check: up to `limit` of them get their next check scheduled (`first_retry` doubled per check, at most
+// `max_retry`), and their ids are returned. A row is claimed by whoever moves its next_check_at first.
+std::vector<std::string> claim_due(soci::session& sql, const std::string& table, const std::string& status,
+                                   std::chrono::seconds min_age, int limit, std::chrono::seconds first_retry,
+                                   std::chrono::seconds max_retry);
 
 std::optional<PaymentRecord> select_payment(soci::session& sql, const std::string& id, bool for_update);
 // A plain read, deliberately without FOR UPDATE: locking a key that does not exist yet takes a gap lock, and

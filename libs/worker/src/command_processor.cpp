@@ -76,27 +76,33 @@ awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& 
     co_return co_await reject(command, request.error());
   }
 
-  if (!existing.value()) {
+  std::optional<store::PaymentRecord> known = existing.value();
+  if (!known) {
     const auto record = store::pending_payment(command.payment_id, request.value(),
                                                events::payment_request_json(request.value()),
                                                events::request_fingerprint(request.value()));
     auto created = co_await runtime::run_blocking(deps_.blocking,
                                                   [&] { return deps_.payments.create(record, std::nullopt); });
     if (!created) co_return false;
+    if (created->outcome == store::CreateOutcome::created) known = record;
   } else if (existing.value()->request_hash != events::request_fingerprint(request.value())) {
     co_return co_await dead_letter_command(command,
                                            "payment_id " + command.payment_id + " already belongs to a different payment");
   }
 
-  if (!co_await drive(command.payment_id)) co_return false;
+  if (!co_await drive(command.payment_id, std::move(known))) co_return false;
   co_return co_await finish(command, "applied");
 }
 
-awaitable<bool> CommandProcessor::drive(const std::string& payment_id) {
+awaitable<bool> CommandProcessor::drive(const std::string& payment_id, std::optional<store::PaymentRecord> known) {
   for (int step = 0; step < kMaxSteps; ++step) {
-    auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
-    if (!found || !found.value()) co_return false;
-    const store::PaymentRecord payment = *found.value();
+    if (!known) {
+      auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
+      if (!found || !found.value()) co_return false;
+      known = std::move(found).value();
+    }
+    const store::PaymentRecord payment = *known;
+    known.reset();  // read again unless a step below knows where the payment now is
 
     if (payment.status == PaymentStatus::pending) {
       auto request = events::parse_payment_request(payment.request_json);
@@ -104,21 +110,22 @@ awaitable<bool> CommandProcessor::drive(const std::string& payment_id) {
         if (!co_await start_otp(payment, *request->otp)) co_return false;
         continue;
       }
+      // The recovery point before Stripe: the key is recorded first, so every later attempt sends it.
       store::Transition start{.payment_id = payment.id,
                               .expected_version = payment.version,
                               .to = PaymentStatus::processing,
                               .stripe_idempotency_key = charge_idempotency_key(payment.id)};
-      auto applied = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.apply(start); });
+      auto applied = co_await runtime::run_blocking(deps_.blocking,
+                                                    [&] { return deps_.payments.apply_from(payment, start); });
       if (!applied) co_return false;
-      continue;  // re-read: this or a concurrent writer moved it
+      if (applied.value()) known = store::after(payment, start);
+      continue;
     }
     if (payment.status == PaymentStatus::processing) {
-      if (!co_await charge(payment)) co_return false;
-      // A charge left unresolved keeps the payment processing; stop here and let reconciliation take it.
-      auto after = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
-      if (!after || !after.value()) co_return false;
-      if (after.value()->status == PaymentStatus::processing) break;
-      continue;
+      const Progress progress = co_await charge(payment);
+      if (progress == Progress::unavailable) co_return false;
+      if (progress == Progress::raced) continue;
+      co_return true;  // moved: settled and its event published; stuck: left processing for reconciliation
     }
     if (payment.status == PaymentStatus::otp_required && !co_await deliver_otp(payment)) co_return false;
     break;  // otp_required, requires_action or final: nothing for a command to do but publish what is owed
@@ -126,11 +133,11 @@ awaitable<bool> CommandProcessor::drive(const std::string& payment_id) {
   co_return co_await flush_outbox(payment_id);
 }
 
-awaitable<bool> CommandProcessor::charge(const store::PaymentRecord& payment, bool retry) {
+awaitable<CommandProcessor::Progress> CommandProcessor::charge(const store::PaymentRecord& payment, bool retry) {
   auto request = events::parse_payment_request(payment.request_json);
   if (!request) {
     log::error("stored payment request unreadable", {{"payment_id", payment.id}, {"error", request.error().message}});
-    co_return false;
+    co_return Progress::unavailable;
   }
   const auto& r = request.value();
   PaymentIntentRequest intent{.amount = r.amount,
@@ -165,14 +172,15 @@ awaitable<bool> CommandProcessor::charge(const store::PaymentRecord& payment, bo
       log::warn("payment outcome unresolved; left processing for reconciliation",
                 {{"payment_id", payment.id}, {"reason", outcome.reason}});
       deps_.metrics.counter("payments_worker_unresolved_total", "Charges left processing for reconciliation").add();
-      co_return true;
+      co_return Progress::stuck;
     }
     log::info("retrying Stripe", {{"payment_id", payment.id}, {"reason", outcome.reason}});
     co_await backoff.wait();
   }
 }
 
-awaitable<bool> CommandProcessor::record_outcome(const store::PaymentRecord& payment, const ChargeOutcome& outcome) {
+awaitable<CommandProcessor::Progress> CommandProcessor::record_outcome(const store::PaymentRecord& payment,
+                                                                       const ChargeOutcome& outcome) {
   store::Transition t{.payment_id = payment.id,
                       .expected_version = payment.version,
                       .to = outcome.status,
@@ -184,16 +192,30 @@ awaitable<bool> CommandProcessor::record_outcome(const store::PaymentRecord& pay
                       .event = payment_event(deps_.topics, payment, outcome.status, outcome.payment_intent_id,
                                              {outcome.failure_code, outcome.failure_decline_code,
                                               outcome.failure_message})};
-  auto applied = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.apply(t); });
-  if (!applied) co_return false;
-  if (!applied.value()) co_return true;  // another writer moved the payment first; the caller re-reads
+  auto applied = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.apply_from(payment, t); });
+  if (!applied) co_return Progress::unavailable;
+  if (!applied.value()) co_return Progress::raced;
   deps_.metrics
       .counter("payments_worker_charges_total", "Charge outcomes",
                "status=\"" + std::string(to_string(outcome.status)) + "\"")
       .add();
   log::info("payment settled", {{"payment_id", payment.id}, {"status", to_string(outcome.status)},
                                 {"failure_code", outcome.failure_code}});
-  co_return true;
+  // The event this write owes, published straight away; if that fails it stays in the outbox for the relay.
+  if (t.event && !co_await publish_owed(*t.event)) co_return Progress::unavailable;
+  co_return Progress::moved;
+}
+
+awaitable<bool> CommandProcessor::publish_owed(const store::OutboxEvent& event) {
+  events::OutgoingMessage message{event.topic, event.payment_id, event.payload, {}};
+  auto delivered = co_await publish(std::move(message));
+  if (!delivered) {
+    log::warn("event not delivered", {{"event_id", event.event_id}, {"error", delivered.error().message}});
+    co_return false;
+  }
+  const std::string event_id = event.event_id;
+  auto marked = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.mark_published(event_id); });
+  co_return marked.has_value();
 }
 
 awaitable<bool> CommandProcessor::flush_outbox(const std::string& payment_id) {
@@ -201,16 +223,7 @@ awaitable<bool> CommandProcessor::flush_outbox(const std::string& payment_id) {
                                                 [&] { return deps_.payments.unpublished_events(payment_id); });
   if (!pending) co_return false;
   for (const auto& event : pending.value()) {
-    events::OutgoingMessage message{event.topic, event.payment_id, event.payload, {}};
-    auto delivered = co_await publish(std::move(message));
-    if (!delivered) {
-      log::warn("event not delivered", {{"event_id", event.event_id}, {"error", delivered.error().message}});
-      co_return false;
-    }
-    const std::string event_id = event.event_id;
-    auto marked = co_await runtime::run_blocking(deps_.blocking,
-                                                 [&] { return deps_.payments.mark_published(event_id); });
-    if (!marked) co_return false;
+    if (!co_await publish_owed(event)) co_return false;
   }
   co_return true;
 }

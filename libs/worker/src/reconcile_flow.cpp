@@ -89,8 +89,7 @@ awaitable<bool> CommandProcessor::reconcile_processing(const store::PaymentRecor
   if (!older_than(payment.updated_at, kIdempotencyKeyLifetime)) {
     // No answer was recorded. Sent again with the same idempotency key, the request returns the first one's
     // result if it reached Stripe, or runs now if it never did: either way, one charge at most.
-    if (!co_await charge(payment, false)) co_return false;
-    co_return co_await flush_outbox(payment.id);
+    co_return co_await charge(payment, false) != Progress::unavailable;
   }
   auto call = [this, id = payment.id](std::function<void(StripeResult<std::vector<PaymentIntent>>)> done) {
     deps_.stripe.search_payment_intents_by_metadata("payment_id", id, std::move(done));

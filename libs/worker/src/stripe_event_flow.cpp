@@ -78,9 +78,10 @@ awaitable<bool> CommandProcessor::apply_intent(const std::string& payment_id, co
                                                     {"status", to_string(payment.status)}});
       break;
     }
-    if (!co_await record_outcome(payment, outcome)) co_return false;
-    // Read again: either the move was made (and the next pass sees nothing more to do) or another writer
-    // moved the payment first and the move is judged against where it now is.
+    const Progress progress = co_await record_outcome(payment, outcome);
+    if (progress == Progress::unavailable) co_return false;
+    if (progress == Progress::moved) break;
+    // Another writer moved the payment first: the move is judged again against where it now is.
   }
   co_return co_await flush_outbox(payment_id);
 }

@@ -97,6 +97,9 @@ struct Transition {
   std::optional<OutboxEvent> event;
 };
 
+// The payment as `transition` leaves it: status, version and the fields it sets (timestamps unchanged).
+PaymentRecord after(PaymentRecord from, const Transition& transition);
+
 struct ProcessedCommand {
   std::string command_id;
   std::string payment_id;
@@ -134,6 +137,11 @@ class PaymentRepository {
   // Applies the transition if the payment is still at `expected_version` and the move is allowed. Returns
   // false (and writes nothing) when another writer got there first. Also records `command` as processed.
   Result<bool> apply(const Transition& transition, const std::optional<ProcessedCommand>& command = std::nullopt);
+  // The same for a writer that holds the payment as it was at transition.expected_version: the move is checked
+  // on `from`, and the write is a compare-and-set on the version without reading the row again (one UPDATE,
+  // in a transaction only when an event or command goes with it).
+  Result<bool> apply_from(const PaymentRecord& from, const Transition& transition,
+                          const std::optional<ProcessedCommand>& command = std::nullopt);
 
   // Whether a command id was already applied.
   Result<bool> is_processed(const std::string& command_id);

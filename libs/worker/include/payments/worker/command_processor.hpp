@@ -81,10 +81,19 @@ class CommandProcessor {
  private:
   struct Context;
   boost::asio::awaitable<bool> create_payment(const events::CommandEnvelope& command);
-  boost::asio::awaitable<bool> drive(const std::string& payment_id);
+  // Moves the payment as far as it can go now. `known`: the payment as just read, when the caller has it.
+  boost::asio::awaitable<bool> drive(const std::string& payment_id, std::optional<store::PaymentRecord> known = {});
+  // What one step on a payment came to.
+  enum class Progress {
+    unavailable,  // MySQL or Kafka failed: the command must be retried
+    moved,        // this step moved the payment (and published the event it owed)
+    raced,        // another writer moved it first: read it again
+    stuck,        // nothing more can be learnt now (Stripe's answer unknown): reconciliation takes it
+  };
   // `retry`: keep retrying transient failures until the retry deadline; else one attempt (reconciliation).
-  boost::asio::awaitable<bool> charge(const store::PaymentRecord& payment, bool retry = true);
-  boost::asio::awaitable<bool> record_outcome(const store::PaymentRecord& payment, const ChargeOutcome& outcome);
+  boost::asio::awaitable<Progress> charge(const store::PaymentRecord& payment, bool retry = true);
+  // Writes a settled outcome over `payment` (as read) and publishes the event it owes.
+  boost::asio::awaitable<Progress> record_outcome(const store::PaymentRecord& payment, const ChargeOutcome& outcome);
   // Moves the payment to where `intent` (as Stripe reports it) says, if that is a move forward.
   boost::asio::awaitable<bool> apply_intent(const std::string& payment_id, const PaymentIntent& intent);
   boost::asio::awaitable<bool> reject(const events::CommandEnvelope& command, const Error& error);
@@ -126,6 +135,8 @@ class CommandProcessor {
                                             const std::string& code);
   boost::asio::awaitable<bool> dead_letter_command(const events::CommandEnvelope& command, std::string reason);
   boost::asio::awaitable<bool> flush_outbox(const std::string& payment_id);
+  // Publishes one outbox event and marks it published.
+  boost::asio::awaitable<bool> publish_owed(const store::OutboxEvent& event);
   boost::asio::awaitable<Status> publish(events::OutgoingMessage message);
   boost::asio::awaitable<bool> finish(const events::CommandEnvelope& command, std::string outcome);
 
