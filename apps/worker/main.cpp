@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <functional>
@@ -196,9 +197,11 @@ int main(int argc, char** argv) {
   auto work = boost::asio::make_work_guard(io);
   auto timing = stripe_timing(env);
   if (!timing) return fail(timing.error());
+  // HTTP/1.1 carries one request per connection at a time, and every command in flight may be waiting on Stripe.
   auto stripe = stripe::StripeClient::create(io, {.api_base = config->stripe.api_base,
                                                   .secret_key = config->stripe.secret_key,
-                                                  .request_timeout = timing->request_timeout});
+                                                  .request_timeout = timing->request_timeout,
+                                                  .max_connections = std::max<std::size_t>(256, in_flight_bound)});
   if (!stripe) return fail(stripe.error());
 
   MetricsRegistry metrics;
