@@ -29,7 +29,7 @@ struct StackOptions {
   bool start_worker = true;
   std::map<std::string, std::string> worker_env;  // extra settings for the worker (OTP policy in tests)
   // Stripe webhooks. The API (and worker) get STRIPE_WEBHOOK_SECRET = these joined with ','; none: the
-  // variable is empty and the API's webhook endpoint answers 503 webhooks_not_configured.
+  // variable is empty and the API's webhook endpoint answers 503 unavailable.
   std::vector<std::string> webhook_secrets{"whsec_blackbox"};
   // The simulator POSTs every event it records to the API's /api/v1/webhooks/stripe, signed with
   // webhook_secrets.front(), as Stripe would. Off: the simulator records no events and the only webhooks

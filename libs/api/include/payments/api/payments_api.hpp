@@ -37,7 +37,7 @@ struct Dependencies {
   std::function<Status()> kafka_ready;
   std::function<Status()> database_ready;
   // Checks Stripe-Signature on POST /api/v1/webhooks/stripe (see webhook_verifier_from in webhooks.hpp).
-  // nullopt: no STRIPE_WEBHOOK_SECRET, and the endpoint answers 503 webhooks_not_configured.
+  // nullopt: no STRIPE_WEBHOOK_SECRET, and the endpoint answers 503 unavailable.
   std::optional<WebhookVerifier> webhooks;
 };
 
