@@ -229,6 +229,8 @@ int main(int argc, char** argv) {
       .group_id = config->kafka.consumer_group,
       .topics = {topics.commands, topics.stripe_events},
       .client_id = "payments-worker",
+      // What librdkafka prefetches while the worker is at its in-flight bound: at most 16 MB of records.
+      .extra = {{"queued.max.messages.kbytes", "16384"}},
       .on_revoked = [&consumer_loop](const std::string& t, std::int32_t p) { consumer_loop.on_revoked(t, p); },
   });
   if (!consumer) return fail(consumer.error());

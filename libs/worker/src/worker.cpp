@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "payments/core/ids.hpp"
@@ -167,15 +168,32 @@ void Worker::run(events::Consumer& consumer, const std::atomic<bool>& stop) {
     std::lock_guard lock(impl_->mutex);
     impl_->consumer = &consumer;
   }
+  // At the in-flight bound the loop first just stops taking records: librdkafka keeps what it prefetched
+  // (bounded by queued.max.messages.kbytes), so work resumes the moment a command finishes. Pausing the
+  // partitions would throw that prefetch away and cost a fetch round trip per resume, which made the worker
+  // run in bursts of `max_in_flight` per second. Only a stall longer than `pause_after` (a dependency down)
+  // pauses, so that polling can go on and the group keeps the worker.
   bool paused = false;
+  std::optional<std::chrono::steady_clock::time_point> full_since;
   while (!stop.load()) {
     const auto in_flight = impl_->in_flight();
-    if (!paused && in_flight >= impl_->options.max_in_flight) {
-      consumer.pause();
-      paused = true;
-    } else if (paused && in_flight < impl_->options.max_in_flight / 2) {
-      consumer.resume();
-      paused = false;
+    const auto now = std::chrono::steady_clock::now();
+    if (in_flight >= impl_->options.max_in_flight) {
+      if (!full_since) full_since = now;
+      if (!paused && now - *full_since >= impl_->options.pause_after) {
+        consumer.pause();
+        paused = true;
+      }
+      if (!paused) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        continue;
+      }
+    } else {
+      full_since.reset();
+      if (paused && in_flight < impl_->options.max_in_flight / 2) {
+        consumer.resume();
+        paused = false;
+      }
     }
     auto polled = consumer.poll(impl_->options.poll_interval);
     if (!polled) {

@@ -1,7 +1,8 @@
 #pragma once
-// The worker's consumer loop: reads payment-commands (and the Stripe events the API verified), runs up to `max_in_flight` commands at once (those of
-// one payment strictly one after another, in offset order), stores for each partition only the offset below
-// which every command is done, pauses fetching while at the in-flight bound, and drains on stop.
+// The worker's consumer loop: reads payment-commands (and the Stripe events the API verified), runs up to
+// `max_in_flight` commands at once (those of one payment strictly one after another, in offset order), stores
+// for each partition only the offset below which every command is done, stops taking records while at the
+// in-flight bound (pausing its partitions if that lasts), and drains on stop.
 
 #include <boost/asio/io_context.hpp>
 
@@ -19,6 +20,9 @@ struct WorkerOptions {
   std::size_t max_in_flight = 512;
   std::chrono::milliseconds drain_timeout{30'000};
   std::chrono::milliseconds poll_interval{100};
+  // How long the worker may sit at max_in_flight without polling before it pauses its partitions and goes
+  // on polling (far below the consumer's max.poll.interval.ms of 300 s).
+  std::chrono::milliseconds pause_after{5'000};
   // The usual model of payment services, kept as the benchmark's baseline: one command at a time per
   // partition (commands of a partition wait for each other, whatever their payment).
   bool sequential_per_partition = false;
