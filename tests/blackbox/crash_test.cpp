@@ -1,7 +1,9 @@
-// Crash safety: a worker killed at any instant and restarted ends with exactly one charge per payment.
+// Crash safety and sharing: a worker killed at any instant and restarted, or two workers sharing a backlog, end
+// with exactly one charge per payment.
 #include <doctest/doctest.h>
 
 #include <set>
+#include <thread>
 
 #include "support/stack.hpp"
 
@@ -57,4 +59,61 @@ TEST_CASE("a worker stopped with SIGTERM drains and exits cleanly") {
     CHECK(stack.wait_for_status(id, 60s) == "succeeded");
     CHECK(stack.charges_for(id) == 1);
   }
+}
+
+namespace {
+
+// The value of one Prometheus sample, `name{labels} value`, given as "name{labels}"; 0 when absent.
+long sample(const std::string& metrics, const std::string& series) {
+  const auto at = metrics.find("\n" + series + " ");
+  if (at == std::string::npos) return 0;
+  return std::stol(metrics.substr(at + series.size() + 2));
+}
+
+}  // namespace
+
+TEST_CASE("two workers in one group share a backlog and charge every payment exactly once") {
+  // Slow enough that one worker alone would need about 9 s, so the second joins while there is work left.
+  Stack stack({.sim_latency_ms = 300, .partitions = 6, .max_in_flight = 8, .start_worker = false});
+  // A backlog waiting in Kafka before any worker runs, as order services would leave it.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 240; ++i) {
+    const std::string id = "pay_shared_" + std::to_string(i);
+    ids.push_back(id);
+    stack.produce_command(id, R"({"command_id":"cmd-shared-)" + std::to_string(i) +
+                                  R"(","type":"payment.create","payment_id":")" + id +
+                                  R"(","issued_at":"2026-11-22T10:00:00Z","data":{"order_id":"shared-)" +
+                                  std::to_string(i) + R"(","amount":1200,"currency":"usd","payment_method":"pm_card_visa"}})");
+  }
+  stack.start_worker();
+  auto second = stack.start_extra_worker();
+
+  for (const auto& id : ids) {
+    CAPTURE(id);
+    CHECK(stack.wait_for_status(id, 60s) == "succeeded");
+    CHECK(stack.charges_for(id) == 1);
+  }
+  // Both took part. A command in flight when its partition moved may be applied by both: never charged twice.
+  const std::string applied = R"(payments_worker_commands_total{type="payment.create",outcome="applied"})";
+  long by_first = 0;
+  long by_second = 0;
+  for (int i = 0; i < 100; ++i) {  // a payment shows succeeded a moment before its command is recorded done
+    by_first = sample(stack.worker_metrics(), applied);
+    by_second = sample(stack.worker_metrics(second.metrics_port), applied);
+    if (by_first + by_second >= static_cast<long>(ids.size())) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(by_first > 0);
+  CHECK(by_second > 0);
+  CHECK(by_first + by_second >= static_cast<long>(ids.size()));
+
+  std::set<std::string> event_ids;
+  std::set<std::string> paid;
+  for (const auto& e : stack.read_topic(stack.topics().success, ids.size(), 30s)) {
+    paid.insert(e.key);
+    event_ids.insert(json_field(e.value, "event_id"));
+  }
+  CHECK(paid.size() == ids.size());
+  CHECK(event_ids.size() == ids.size());
+  CHECK(second.process->stop(SIGTERM) == 0);
 }

@@ -163,6 +163,25 @@ void Stack::start_worker() {
   wait_until([&] { return http_request(worker_port_, "GET", "/health").status == 200; }, 30s, "payments-worker");
 }
 
+Stack::ExtraWorker Stack::start_extra_worker() {
+  auto env = service_env();
+  for (const auto& [k, v] : options_.worker_env) env[k] = v;
+  ExtraWorker extra;
+  extra.metrics_port = free_port();
+  env["WORKER_METRICS_PORT"] = std::to_string(extra.metrics_port);
+  extra.process = std::make_unique<ChildProcess>(
+      binary("apps/worker/payments-worker"),
+      std::vector<std::string>{"--max-in-flight", std::to_string(options_.max_in_flight)}, env,
+      run_dir_ + "/worker-" + std::to_string(extra.metrics_port) + ".log");
+  const auto port = extra.metrics_port;
+  wait_until([&] { return http_request(port, "GET", "/health").status == 200; }, 30s, "another payments-worker");
+  return extra;
+}
+
+std::string Stack::worker_metrics(std::optional<std::uint16_t> port) {
+  return http_request(port.value_or(worker_port_), "GET", "/metrics").body;
+}
+
 void Stack::kill_worker() { worker_->stop(SIGKILL); }
 int Stack::stop_worker() { return worker_->stop(SIGTERM); }
 

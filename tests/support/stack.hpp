@@ -45,6 +45,14 @@ class Stack {
   Stack& operator=(const Stack&) = delete;
 
   void start_worker();
+  // Another worker in the same consumer group, with its own metrics port (returned) and log.
+  struct ExtraWorker {
+    std::unique_ptr<ChildProcess> process;
+    std::uint16_t metrics_port = 0;
+  };
+  ExtraWorker start_extra_worker();
+  // GET /metrics of a worker; the stack's own worker when no port is given.
+  std::string worker_metrics(std::optional<std::uint16_t> port = std::nullopt);
   void kill_worker();  // SIGKILL: no drain, no commit
   int stop_worker();   // SIGTERM: graceful
   ChildProcess& api() { return *api_; }
