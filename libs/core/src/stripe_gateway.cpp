@@ -68,6 +68,25 @@ std::string_view to_string(IntentProgress progress) noexcept {
   return "unknown";
 }
 
+StripeEventUse stripe_event_use(std::string_view type) noexcept {
+  static constexpr std::pair<std::string_view, StripeEventUse> kUses[] = {
+      {"payment_intent.succeeded", StripeEventUse::intent_update},
+      {"payment_intent.payment_failed", StripeEventUse::intent_update},
+      {"payment_intent.canceled", StripeEventUse::intent_update},
+      {"payment_intent.requires_action", StripeEventUse::intent_update},
+      {"refund.created", StripeEventUse::refund_update},
+      {"refund.updated", StripeEventUse::refund_update},
+      {"charge.refund.updated", StripeEventUse::refund_update},
+      {"refund.failed", StripeEventUse::refund_update},
+      {"charge.refunded", StripeEventUse::charge_refunded},
+      {"charge.dispute.created", StripeEventUse::dispute_created},
+  };
+  for (const auto& [name, use] : kUses) {
+    if (name == type) return use;
+  }
+  return StripeEventUse::unused;
+}
+
 RefundProgress classify_refund(const Refund& refund) noexcept {
   if (refund.status == "succeeded") return RefundProgress::succeeded;
   if (refund.status == "failed" || refund.status == "canceled") return RefundProgress::failed;

@@ -14,13 +14,6 @@ using boost::asio::awaitable;
 
 constexpr int kMaxAttempts = 4;  // compare-and-set races with a concurrent writer before giving up the event
 
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-
-bool is_refund_update(std::string_view type) {
-  return type == "refund.created" || type == "refund.updated" || type == "charge.refund.updated" ||
-         type == "refund.failed";
-}
-
 }  // namespace
 
 awaitable<bool> CommandProcessor::apply_stripe_event(const events::CommandEnvelope& command) {
@@ -32,30 +25,44 @@ awaitable<bool> CommandProcessor::apply_stripe_event(const events::CommandEnvelo
   const StripeEvent& event = parsed.value();
   log::info("applying Stripe event", {{"event_id", event.id}, {"type", event.type}, {"payment_id", command.payment_id}});
 
-  if (starts_with(event.type, "payment_intent.")) {
-    auto intent = stripe::parse_payment_intent(event.object_json);
-    if (!intent) co_return co_await dead_letter_command(command, "Stripe event " + event.id + ": " + intent.error().message);
-    if (!co_await apply_intent(command.payment_id, intent.value())) co_return false;
-  } else if (is_refund_update(event.type)) {
-    if (!co_await apply_refund_event(command.payment_id, event)) co_return false;
-  } else if (event.type == "charge.refunded") {
-    // A Charge carries only totals; the refunds it counts are settled by asking Stripe about each pending one.
-    if (!co_await check_pending_refunds(command.payment_id)) co_return false;
-  } else if (event.type == "charge.dispute.created") {
-    auto dispute = stripe::parse_dispute(event.object_json);
-    if (!dispute) co_return co_await dead_letter_command(command, "Stripe event " + event.id + ": " + dispute.error().message);
-    const Dispute& d = dispute.value();
-    const store::PaymentDispute record{d.id, d.status, d.reason, d.amount, ""};
-    auto recorded = co_await runtime::run_blocking(
-        deps_.blocking, [&] { return deps_.payments.record_dispute(command.payment_id, record); });
-    if (!recorded) co_return false;
-    deps_.metrics.counter("payments_worker_disputes_total", "Disputes Stripe reported on payments").add();
-    log::warn("payment disputed", {{"payment_id", command.payment_id}, {"dispute_id", d.id}, {"reason", d.reason},
-                                   {"recorded", recorded.value() ? "true" : "false"}});
-  } else {
-    co_return co_await finish(command, "ignored");
+  switch (stripe_event_use(event.type)) {
+    case StripeEventUse::intent_update: {
+      auto intent = stripe::parse_payment_intent(event.object_json);
+      if (!intent) {
+        co_return co_await dead_letter_command(command, "Stripe event " + event.id + ": " + intent.error().message);
+      }
+      if (!co_await apply_intent(command.payment_id, intent.value())) co_return false;
+      break;
+    }
+    case StripeEventUse::refund_update:
+      if (!co_await apply_refund_event(command.payment_id, event)) co_return false;
+      break;
+    case StripeEventUse::charge_refunded:
+      // A Charge carries only totals; the refunds it counts are settled by asking Stripe about each pending one.
+      if (!co_await check_pending_refunds(command.payment_id)) co_return false;
+      break;
+    case StripeEventUse::dispute_created: {
+      auto dispute = stripe::parse_dispute(event.object_json);
+      if (!dispute) {
+        co_return co_await dead_letter_command(command, "Stripe event " + event.id + ": " + dispute.error().message);
+      }
+      if (!co_await record_dispute(command.payment_id, dispute.value())) co_return false;
+      break;
+    }
+    case StripeEventUse::unused: co_return co_await finish(command, "ignored");
   }
   co_return co_await finish(command, "applied");
+}
+
+awaitable<bool> CommandProcessor::record_dispute(const std::string& payment_id, const Dispute& d) {
+  const store::PaymentDispute record{d.id, d.status, d.reason, d.amount, ""};
+  auto recorded = co_await runtime::run_blocking(deps_.blocking,
+                                                 [&] { return deps_.payments.record_dispute(payment_id, record); });
+  if (!recorded) co_return false;
+  deps_.metrics.counter("payments_worker_disputes_total", "Disputes Stripe reported on payments").add();
+  log::warn("payment disputed", {{"payment_id", payment_id}, {"dispute_id", d.id}, {"reason", d.reason},
+                                 {"recorded", recorded.value() ? "true" : "false"}});
+  co_return true;
 }
 
 awaitable<bool> CommandProcessor::apply_intent(const std::string& payment_id, const PaymentIntent& intent) {

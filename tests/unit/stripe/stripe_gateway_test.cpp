@@ -64,3 +64,22 @@ TEST_CASE("refund statuses collapse to pending, succeeded, failed") {
   CHECK(progress("canceled") == RefundProgress::failed);
   CHECK(progress("") == RefundProgress::pending);
 }
+
+TEST_CASE("each Stripe event type the service uses has one use, every other type none") {
+  CHECK(stripe_event_use("payment_intent.succeeded") == StripeEventUse::intent_update);
+  CHECK(stripe_event_use("payment_intent.payment_failed") == StripeEventUse::intent_update);
+  CHECK(stripe_event_use("payment_intent.canceled") == StripeEventUse::intent_update);
+  CHECK(stripe_event_use("payment_intent.requires_action") == StripeEventUse::intent_update);
+  for (const auto* type : {"refund.created", "refund.updated", "charge.refund.updated", "refund.failed"}) {
+    CAPTURE(type);
+    CHECK(stripe_event_use(type) == StripeEventUse::refund_update);
+  }
+  CHECK(stripe_event_use("charge.refunded") == StripeEventUse::charge_refunded);
+  CHECK(stripe_event_use("charge.dispute.created") == StripeEventUse::dispute_created);
+  // Types Stripe sends that this service does not act on, and near misses.
+  for (const auto* type : {"payment_intent.created", "payment_intent.processing", "charge.succeeded",
+                           "charge.dispute.closed", "customer.created", "", "payment_intent.succeeded "}) {
+    CAPTURE(type);
+    CHECK(stripe_event_use(type) == StripeEventUse::unused);
+  }
+}

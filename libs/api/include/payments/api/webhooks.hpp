@@ -1,11 +1,10 @@
 #pragma once
 // Stripe's webhook endpoint, `POST /api/v1/webhooks/stripe` (docs/webhooks.md): what it needs from the
-// configuration, and the limits and event types it works with. The route itself is in src/webhooks.cpp.
+// configuration, and its body limit (which event types it takes in: payments::stripe_event_use). The route
+// itself is in src/webhooks.cpp.
 
-#include <array>
 #include <cstddef>
 #include <optional>
-#include <string_view>
 
 #include "payments/core/config.hpp"
 #include "payments/core/result.hpp"
@@ -16,16 +15,6 @@ namespace payments::api {
 // The worker refuses Kafka messages above 64 KiB, and the HTTP server bodies above 64 KiB (413); a webhook
 // body above this limit is refused with 400 before its signature is even looked at.
 inline constexpr std::size_t kWebhookBodyLimit = 60 * 1024;
-
-// The event types this service applies; every other type is answered 200 and dropped, so Stripe does not
-// retry an event nobody here reads.
-inline constexpr std::array<std::string_view, 10> kAppliedStripeEvents = {
-    "payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled",
-    "payment_intent.requires_action", "charge.refunded", "refund.created",
-    "refund.updated", "charge.refund.updated", "refund.failed",
-    "charge.dispute.created",
-};
-bool is_applied_stripe_event(std::string_view type) noexcept;
 
 // The endpoint's verifier from STRIPE_WEBHOOK_SECRET: one signing secret `whsec_...`, or several separated
 // by commas while a secret is rolled (spaces around each are ignored). Unset or empty: nullopt, the endpoint

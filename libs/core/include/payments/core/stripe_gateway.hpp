@@ -123,6 +123,17 @@ struct StripeEvent {
   std::string object_json;          // data.object, serialized
 };
 
+// What this service does with a Stripe event, by its type: the one place that decides which events the
+// webhook endpoint takes in (everything but `unused`) and how the worker applies them.
+enum class StripeEventUse {
+  intent_update,    // payment_intent.succeeded / payment_failed / canceled / requires_action: settle the payment
+  refund_update,    // refund.created / refund.updated / charge.refund.updated / refund.failed: settle the refund
+  charge_refunded,  // charge.refunded: look up the payment's pending refunds
+  dispute_created,  // charge.dispute.created: record the dispute
+  unused,           // anything else: acknowledged and dropped
+};
+StripeEventUse stripe_event_use(std::string_view type) noexcept;
+
 // Where a PaymentIntent stands, as the worker needs to know it.
 enum class IntentProgress {
   succeeded,         // money captured

@@ -112,6 +112,7 @@ class CommandProcessor {
   boost::asio::awaitable<bool> apply_stripe_event(const events::CommandEnvelope& command);
   boost::asio::awaitable<bool> apply_refund_event(const std::string& payment_id, const StripeEvent& event);
   boost::asio::awaitable<bool> check_pending_refunds(const std::string& payment_id);
+  boost::asio::awaitable<bool> record_dispute(const std::string& payment_id, const Dispute& dispute);
   // reconcile_flow.cpp
   boost::asio::awaitable<bool> reconcile_processing(const store::PaymentRecord& payment);
   boost::asio::awaitable<bool> expire_requires_action(const store::PaymentRecord& payment);
