@@ -79,10 +79,7 @@ awaitable<int> CommandProcessor::reconcile_once() {
 awaitable<bool> CommandProcessor::reconcile_processing(const store::PaymentRecord& payment) {
   log::info("reconciling a payment left processing", {{"payment_id", payment.id}});
   if (!payment.stripe_payment_intent_id.empty()) {
-    auto call = [this, id = payment.stripe_payment_intent_id](std::function<void(StripeResult<PaymentIntent>)> done) {
-      deps_.stripe.retrieve_payment_intent(id, std::move(done));
-    };
-    StripeResult<PaymentIntent> intent = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(call));
+    StripeResult<PaymentIntent> intent = co_await retrieve_intent(payment.stripe_payment_intent_id);
     if (!intent) co_return true;  // asked again at the next check
     co_return co_await apply_intent(payment.id, intent.value());
   }
@@ -109,10 +106,7 @@ awaitable<bool> CommandProcessor::reconcile_processing(const store::PaymentRecor
 
 awaitable<bool> CommandProcessor::expire_requires_action(const store::PaymentRecord& payment) {
   // The customer may have finished after all (and the webhook been lost): Stripe's word first.
-  auto retrieve = [this, id = payment.stripe_payment_intent_id](std::function<void(StripeResult<PaymentIntent>)> done) {
-    deps_.stripe.retrieve_payment_intent(id, std::move(done));
-  };
-  StripeResult<PaymentIntent> now = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(retrieve));
+  StripeResult<PaymentIntent> now = co_await retrieve_intent(payment.stripe_payment_intent_id);
   if (!now) co_return true;
   if (classify_payment_intent(now.value()) != IntentProgress::requires_action) {
     co_return co_await apply_intent(payment.id, now.value());
@@ -132,6 +126,27 @@ awaitable<bool> CommandProcessor::expire_requires_action(const store::PaymentRec
   // Stripe's canceled intent (cancellation_reason abandoned) says why, whether this or its webhook lands first.
   log::info("abandoned payment canceled at Stripe", {{"payment_id", payment.id}});
   co_return co_await apply_intent(payment.id, canceled.value());
+}
+
+awaitable<StripeResult<PaymentIntent>> CommandProcessor::retrieve_intent(std::string payment_intent_id) {
+  auto call = [this, &payment_intent_id](std::function<void(StripeResult<PaymentIntent>)> done) {
+    deps_.stripe.retrieve_payment_intent(payment_intent_id, std::move(done));
+  };
+  StripeResult<PaymentIntent> intent = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(call));
+  co_return intent;
+}
+
+awaitable<bool> CommandProcessor::refresh_refund(const store::RefundRecord& refund) {
+  auto call = [this, &refund](std::function<void(StripeResult<Refund>)> done) {
+    deps_.stripe.retrieve_refund(refund.stripe_refund_id, std::move(done));
+  };
+  StripeResult<Refund> found = co_await runtime::await_callback<StripeResult<Refund>>(std::move(call));
+  if (!found) {
+    log::warn("refund not retrieved; reconciliation will ask again",
+              {{"refund_id", refund.id}, {"error", found.error().message}});
+    co_return true;
+  }
+  co_return co_await apply_refund_progress(refund, found.value());
 }
 
 awaitable<bool> CommandProcessor::republish(const std::string& payment_id, events::CommandType type,
@@ -161,12 +176,7 @@ awaitable<bool> CommandProcessor::reconcile_refund(const store::RefundRecord& re
   }
   log::info("reconciling a pending refund", {{"refund_id", refund.id}});
   if (!refund.stripe_refund_id.empty()) {
-    auto call = [this, id = refund.stripe_refund_id](std::function<void(StripeResult<Refund>)> done) {
-      deps_.stripe.retrieve_refund(id, std::move(done));
-    };
-    StripeResult<Refund> found = co_await runtime::await_callback<StripeResult<Refund>>(std::move(call));
-    if (!found) co_return true;
-    if (!co_await apply_refund_progress(refund, found.value())) co_return false;
+    if (!co_await refresh_refund(refund)) co_return false;
     co_return co_await flush_outbox(refund.payment_id);
   }
   auto payment = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(refund.payment_id); });

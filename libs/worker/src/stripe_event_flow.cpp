@@ -119,16 +119,7 @@ awaitable<bool> CommandProcessor::check_pending_refunds(const std::string& payme
   if (!refunds) co_return false;
   for (const auto& refund : refunds.value()) {
     if (refund.status != RefundStatus::pending || !refund.reserved || refund.stripe_refund_id.empty()) continue;
-    auto call = [this, id = refund.stripe_refund_id](std::function<void(StripeResult<Refund>)> done) {
-      deps_.stripe.retrieve_refund(id, std::move(done));
-    };
-    StripeResult<Refund> result = co_await runtime::await_callback<StripeResult<Refund>>(std::move(call));
-    if (!result) {
-      log::warn("refund not retrieved; reconciliation will ask again",
-                {{"refund_id", refund.id}, {"error", result.error().message}});
-      continue;
-    }
-    if (!co_await apply_refund_progress(refund, result.value())) co_return false;
+    if (!co_await refresh_refund(refund)) co_return false;
   }
   co_return co_await flush_outbox(payment_id);
 }

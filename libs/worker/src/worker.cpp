@@ -99,16 +99,18 @@ struct Worker::Impl {
   }
 
   // A record of the stripe-events topic as the command that applies it.
+  // The reason, when there is none, reads as a whole sentence (no field prefix).
   static Result<events::CommandEnvelope> stripe_event(const events::IncomingMessage& message) {
-    if (!is_valid_external_id(message.key)) return Error::validation("key", "Stripe event without a payment id key");
+    if (!is_valid_external_id(message.key)) {
+      return Error{ErrorCode::validation_error, "Stripe event without a payment id key", {}};
+    }
     auto event = stripe::parse_event(message.value);
-    if (!event) return Error::validation("event", "unreadable Stripe event: " + event.error().field + " " +
-                                                      event.error().message);
+    if (!event) {
+      return Error{ErrorCode::validation_error,
+                   "unreadable Stripe event: " + event.error().field + " " + event.error().message, {}};
+    }
     auto command = events::stripe_event_command(message.key, event->id, message.value);
     command.source = message.value;
-    command.source_topic = message.topic;
-    command.source_partition = message.partition;
-    command.source_offset = message.offset;
     return command;
   }
 
@@ -125,13 +127,9 @@ struct Worker::Impl {
     if (message.value.size() > events::kMaxCommandBytes) {
       job.reason = "command is " + std::to_string(message.value.size()) + " bytes; the limit is " +
                    std::to_string(events::kMaxCommandBytes);
-    } else if (message.topic == options.stripe_events_topic) {
-      if (auto command = stripe_event(message)) {
-        job.command = std::move(command).value();
-      } else {
-        job.reason = command.error().message;
-      }
-    } else if (auto envelope = events::parse_command_envelope(message.value)) {
+    } else if (auto envelope = message.topic == options.stripe_events_topic
+                                   ? stripe_event(message)
+                                   : events::parse_command_envelope(message.value)) {
       key = envelope->payment_id;
       job.command = std::move(envelope).value();
       job.command->source_topic = message.topic;

@@ -96,6 +96,10 @@ class CommandProcessor {
   boost::asio::awaitable<Progress> record_outcome(const store::PaymentRecord& payment, const ChargeOutcome& outcome);
   // Moves the payment to where `intent` (as Stripe reports it) says, if that is a move forward.
   boost::asio::awaitable<bool> apply_intent(const std::string& payment_id, const PaymentIntent& intent);
+  boost::asio::awaitable<StripeResult<PaymentIntent>> retrieve_intent(std::string payment_intent_id);
+  // Asks Stripe where a reserved refund with a Stripe id stands and settles it accordingly. A refund Stripe
+  // does not answer about is left as it is (reconciliation asks again); false only when MySQL failed.
+  boost::asio::awaitable<bool> refresh_refund(const store::RefundRecord& refund);
   boost::asio::awaitable<bool> reject(const events::CommandEnvelope& command, const Error& error);
   boost::asio::awaitable<bool> create_refund(const events::CommandEnvelope& command);
   boost::asio::awaitable<bool> refund_at_stripe(const store::PaymentRecord& payment, const store::RefundRecord& refund,
