@@ -19,39 +19,11 @@
 #include "payments/store/payment_repository.hpp"
 #include "payments/store/refund_repository.hpp"
 #include "support/test_env.hpp"
+#include "store_fixture.hpp"
 
 using namespace payments;
 using namespace payments::store;
-
-namespace {
-
-// A database of its own for one test, dropped at the end.
-class ScratchDatabase {
- public:
-  ScratchDatabase() : name_(testing::unique_name("payments_it")) {
-    auto admin = Database::connect({.mysql = testing::mysql_admin(""), .pool_size = 1});
-    REQUIRE_MESSAGE(admin, (admin ? "" : admin.error().message));
-    admin_ = std::move(admin).value();
-    REQUIRE(admin_->with_session([&](soci::session& sql) { sql << "CREATE DATABASE `" + name_ + "`"; }));
-    auto db = Database::connect({.mysql = testing::mysql_admin(name_), .pool_size = 2});
-    REQUIRE(db);
-    db_ = std::move(db).value();
-  }
-  ~ScratchDatabase() {
-    db_.reset();
-    (void)admin_->with_session([&](soci::session& sql) { sql << "DROP DATABASE IF EXISTS `" + name_ + "`"; });
-  }
-  Database& db() { return *db_; }
-
- private:
-  std::string name_;
-  std::unique_ptr<Database> admin_;
-  std::unique_ptr<Database> db_;
-};
-
-std::filesystem::path schema_dir() { return std::filesystem::path(testing::source_dir()) / "schemas" / "mysql"; }
-
-}  // namespace
+using namespace payments::testing;
 
 TEST_CASE("the project's migrations apply once and a second run applies nothing") {
   ScratchDatabase scratch;
@@ -145,64 +117,6 @@ TEST_CASE("an unreachable database is reported in one line naming where, without
 // late refund failures) read and write.
 
 namespace {
-
-// A scratch database with every migration applied, and the repositories over it.
-class Store {
- public:
-  Store() {
-    auto migrations = load_migrations(schema_dir());
-    REQUIRE(migrations);
-    auto applied = migrate(scratch_.db(), migrations.value());
-    REQUIRE_MESSAGE(applied, (applied ? "" : applied.error().message));
-  }
-  Database& db() { return scratch_.db(); }
-
- private:
-  ScratchDatabase scratch_;
-
- public:
-  PaymentRepository payments{scratch_.db()};
-  RefundRepository refunds{scratch_.db()};
-};
-
-PaymentRecord payment_row(const std::string& id, std::int64_t amount = 1000) {
-  PaymentRecord p;
-  p.id = id;
-  p.order_id = "order-" + id;
-  p.amount = amount;
-  p.currency = "usd";
-  p.payment_method = "pm_card_visa";
-  p.request_json = R"({"order_id":"order-)" + id + R"(","amount":)" + std::to_string(amount) + "}";
-  p.request_hash = std::string(64, 'a');
-  p.status = PaymentStatus::pending;
-  return p;
-}
-
-void create_payment(PaymentRepository& payments, const std::string& id, std::int64_t amount = 1000) {
-  auto created = payments.create(payment_row(id, amount), std::nullopt);
-  REQUIRE_MESSAGE(created, (created ? "" : created.error().message));
-  REQUIRE(created->outcome == CreateOutcome::created);
-}
-
-PaymentRecord read_payment(PaymentRepository& payments, const std::string& id) {
-  auto found = payments.find(id);
-  REQUIRE_MESSAGE(found, (found ? "" : found.error().message));
-  REQUIRE_MESSAGE(found->has_value(), "no payment " << id);
-  return *found.value();
-}
-
-// Moves the payment from the version it is at, as the worker does.
-void move_payment(PaymentRepository& payments, const std::string& id, PaymentStatus to,
-                  std::optional<std::string> intent = std::nullopt) {
-  Transition t;
-  t.payment_id = id;
-  t.expected_version = read_payment(payments, id).version;
-  t.to = to;
-  t.stripe_payment_intent_id = std::move(intent);
-  auto applied = payments.apply(t);
-  REQUIRE_MESSAGE(applied, (applied ? "" : applied.error().message));
-  REQUIRE(applied.value());
-}
 
 // pending -> processing (with its intent) -> succeeded.
 void succeeded_payment(PaymentRepository& payments, const std::string& id, std::int64_t amount = 1000) {

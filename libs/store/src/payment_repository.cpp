@@ -1,14 +1,18 @@
 #include "payments/store/payment_repository.hpp"
 
+#include <soci/mysql/soci-mysql.h>
 #include <soci/soci.h>
 
+#include <cstdlib>
+#include <string_view>
+
+#include "bound_rows.hpp"
 #include "rows.hpp"
 
 namespace payments::store {
 namespace detail {
-namespace {
 
-constexpr const char* kPaymentColumns =
+const char* const kPaymentColumns =
     "id, order_id, amount, currency, payment_method, customer_id, description, request_json, status, version,"
     " request_hash, stripe_payment_intent_id, stripe_idempotency_key, failure_code, failure_decline_code,"
     " failure_message, next_action_url, amount_refunded,"
@@ -16,37 +20,46 @@ constexpr const char* kPaymentColumns =
     " dispute_id, dispute_status, dispute_reason, dispute_amount,"
     " DATE_FORMAT(disputed_at, '%Y-%m-%dT%H:%i:%s.%fZ')";
 
-PaymentRecord to_record(const soci::row& row) {
+long long integer(const soci::row& row, std::size_t i) {
+  switch (row.get_properties(i).get_data_type()) {
+    case soci::dt_integer: return row.get<int>(i);
+    case soci::dt_unsigned_long_long: return static_cast<long long>(row.get<unsigned long long>(i));
+    case soci::dt_long_long: return row.get<long long>(i);
+    default: return std::stoll(row.get<std::string>(i));
+  }
+}
+
+PaymentRecord to_record(const soci::row& row, std::size_t first) {
   PaymentRecord p;
-  p.id = row.get<std::string>(0);
-  p.order_id = row.get<std::string>(1);
-  p.amount = row.get<long long>(2);
-  p.currency = row.get<std::string>(3);
-  p.payment_method = row.get<std::string>(4);
-  p.customer_id = optional_text(row, 5);
-  p.description = optional_text(row, 6);
-  p.request_json = text_or_empty(row, 7);
-  p.status = parse_payment_status(row.get<std::string>(8)).value_or(PaymentStatus::pending);
-  p.version = row.get<int>(9);
-  p.request_hash = row.get<std::string>(10);
-  p.stripe_payment_intent_id = text_or_empty(row, 11);
-  p.stripe_idempotency_key = text_or_empty(row, 12);
-  p.failure_code = text_or_empty(row, 13);
-  p.failure_decline_code = text_or_empty(row, 14);
-  p.failure_message = text_or_empty(row, 15);
-  p.next_action_url = text_or_empty(row, 16);
-  p.amount_refunded = row.get<long long>(17);
-  p.created_at = timestamp(row, 18);
-  p.updated_at = timestamp(row, 19);
-  if (row.get_indicator(20) != soci::i_null) {
-    p.dispute = PaymentDispute{row.get<std::string>(20), text_or_empty(row, 21), text_or_empty(row, 22),
-                               row.get_indicator(23) == soci::i_null ? 0 : row.get<long long>(23),
-                               timestamp(row, 24)};
+  auto at = [first](std::size_t i) { return first + i; };
+  p.id = row.get<std::string>(at(0));
+  p.order_id = row.get<std::string>(at(1));
+  p.amount = row.get<long long>(at(2));
+  p.currency = row.get<std::string>(at(3));
+  p.payment_method = row.get<std::string>(at(4));
+  p.customer_id = optional_text(row, at(5));
+  p.description = optional_text(row, at(6));
+  p.request_json = text_or_empty(row, at(7));
+  p.status = parse_payment_status(row.get<std::string>(at(8))).value_or(PaymentStatus::pending);
+  p.version = row.get<int>(at(9));
+  p.request_hash = row.get<std::string>(at(10));
+  p.stripe_payment_intent_id = text_or_empty(row, at(11));
+  p.stripe_idempotency_key = text_or_empty(row, at(12));
+  p.failure_code = text_or_empty(row, at(13));
+  p.failure_decline_code = text_or_empty(row, at(14));
+  p.failure_message = text_or_empty(row, at(15));
+  p.next_action_url = text_or_empty(row, at(16));
+  p.amount_refunded = row.get<long long>(at(17));
+  p.created_at = timestamp(row, at(18));
+  p.updated_at = timestamp(row, at(19));
+  if (row.get_indicator(at(20)) != soci::i_null) {
+    p.dispute = PaymentDispute{row.get<std::string>(at(20)), text_or_empty(row, at(21)), text_or_empty(row, at(22)),
+                               row.get_indicator(at(23)) == soci::i_null ? 0 : row.get<long long>(at(23)),
+                               timestamp(row, at(24))};
   }
   return p;
 }
 
-}  // namespace
 
 std::string text_or_empty(const soci::row& row, std::size_t i) {
   return row.get_indicator(i) == soci::i_null ? std::string{} : row.get<std::string>(i);
@@ -92,20 +105,34 @@ void insert_idempotency_key(soci::session& sql, const IdempotencyRecord& key) {
       soci::use(key.response_status), soci::use(key.response_body);
 }
 
-void insert_processed(soci::session& sql, const ProcessedCommand& c) {
-  sql << "INSERT IGNORE INTO processed_commands (command_id, payment_id, command_type, outcome, processed_at)"
-         " VALUES (:c, :p, :t, :o, UTC_TIMESTAMP(6))",
-      soci::use(c.command_id), soci::use(c.payment_id), soci::use(c.type), soci::use(c.outcome);
+void insert_events(soci::session& sql, const std::vector<const OutboxEvent*>& events) {
+  if (events.empty()) return;
+  BoundValues values;
+  for (const auto* e : events) {
+    for (const auto* v : {&e->event_id, &e->payment_id, &e->topic, &e->payload}) values.add(*v);
+  }
+  // An event id is written once: a write made again owes the same event. (Not INSERT IGNORE, which would
+  // also turn a too-long value into a silently truncated one.)
+  values.execute(sql, "INSERT INTO outbox_events (event_id, payment_id, topic, payload, created_at) VALUES " +
+                          placeholders(events.size(), "(?, ?, ?, ?, UTC_TIMESTAMP(6))") +
+                          " ON DUPLICATE KEY UPDATE event_id = event_id");
 }
 
-void insert_event(soci::session& sql, const OutboxEvent& e) {
-  sql << "INSERT IGNORE INTO outbox_events (event_id, payment_id, topic, payload, created_at)"
-         " VALUES (:e, :p, :t, :body, UTC_TIMESTAMP(6))",
-      soci::use(e.event_id), soci::use(e.payment_id), soci::use(e.topic), soci::use(e.payload);
+void insert_commands(soci::session& sql, const std::vector<const ProcessedCommand*>& commands) {
+  if (commands.empty()) return;
+  BoundValues values;
+  for (const auto* c : commands) {
+    for (const auto* v : {&c->command_id, &c->payment_id, &c->type, &c->outcome}) values.add(*v);
+  }
+  values.execute(sql, "INSERT INTO processed_commands (command_id, payment_id, command_type, outcome, processed_at)"
+                      " VALUES " + placeholders(commands.size(), "(?, ?, ?, ?, UTC_TIMESTAMP(6))") +
+                      " ON DUPLICATE KEY UPDATE command_id = command_id");
 }
 
-// The compare-and-set itself: writes `t` over `from` (the row as read at t.expected_version). False when the
-// version moved meanwhile.
+void insert_processed(soci::session& sql, const ProcessedCommand& command) { insert_commands(sql, {&command}); }
+
+void insert_event(soci::session& sql, const OutboxEvent& event) { insert_events(sql, {&event}); }
+
 bool update_status(soci::session& sql, const PaymentRecord& from, const Transition& t) {
   const PaymentRecord next = after(from, t);
   const std::string to(to_string(next.status));
@@ -154,6 +181,38 @@ bool apply_transition(soci::session& sql, const Transition& t) {
   if (!update_status(sql, *current, t)) return false;
   if (t.event) insert_event(sql, *t.event);
   return true;
+}
+
+long long insert_payments(soci::session& sql, const std::vector<const PaymentRecord*>& payments,
+                          bool skip_taken) {
+  BoundValues values;
+  for (const PaymentRecord* p : payments) {
+    values.add(p->id);
+    values.add(p->order_id);
+    values.add(static_cast<long long>(p->amount));
+    values.add(p->currency);
+    values.add(p->payment_method);
+    values.add(p->customer_id);
+    values.add(p->description);
+    values.add(p->request_json);
+    values.add(std::string(to_string(p->status)));
+    values.add(static_cast<long long>(p->version));
+    values.add(p->request_hash);
+    values.add(p->stripe_idempotency_key.empty() ? std::nullopt : std::optional(p->stripe_idempotency_key));
+  }
+  const long long affected = values.execute(
+      sql, "INSERT INTO payments (id, order_id, amount, currency, payment_method, customer_id, description,"
+           " request_json, status, version, request_hash, stripe_idempotency_key, created_at, updated_at) VALUES " +
+               placeholders(payments.size(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))") +
+               (skip_taken ? " ON DUPLICATE KEY UPDATE id = id" : ""));
+  if (!skip_taken) return affected;
+  // The affected-row count cannot tell a skipped row from a written one (the connection counts found rows);
+  // the server's summary of a multi-row INSERT can: "Records: 3  Duplicates: 1  Warnings: 0".
+  const char* info = mysql_info(static_cast<soci::mysql_session_backend*>(sql.get_backend())->conn_);
+  const std::string_view summary = info ? info : "";
+  const auto at = summary.find("Duplicates: ");
+  if (payments.size() < 2 || at == std::string_view::npos) return -1;
+  return static_cast<long long>(payments.size()) - std::atoll(summary.data() + at + 12);
 }
 
 Result<CreateResult> create_with_key(Database& database, const std::optional<IdempotencyRecord>& key,
@@ -217,22 +276,29 @@ PaymentRecord pending_payment(std::string payment_id, const PaymentRequest& requ
   return r;
 }
 
+namespace {
+constexpr unsigned kDuplicateEntry = 1062;
+}  // namespace
+
 Result<CreateResult> PaymentRepository::create(const PaymentRecord& p, const std::optional<IdempotencyRecord>& key) {
+  if (!key) {
+    // One statement, its own transaction: the primary key decides whether the id is taken.
+    CreateResult result;
+    auto status = database_.with_session([&](soci::session& sql) {
+      try {
+        insert_payments(sql, {&p}, false);
+        result.outcome = CreateOutcome::created;
+      } catch (const soci::mysql_soci_error& e) {
+        if (e.err_num_ != kDuplicateEntry) throw;
+        result.outcome = CreateOutcome::exists;
+      }
+    });
+    if (!status) return std::move(status).error();
+    return result;
+  }
   return create_with_key(database_, key, [&](soci::session& sql) {
     if (select_payment(sql, p.id, false)) return CreateOutcome::exists;
-    const std::string status_text(to_string(p.status));
-    std::string customer = p.customer_id.value_or("");
-    std::string description = p.description.value_or("");
-    soci::indicator customer_ind = p.customer_id ? soci::i_ok : soci::i_null;
-    soci::indicator description_ind = p.description ? soci::i_ok : soci::i_null;
-    const long long amount = p.amount;
-    sql << "INSERT INTO payments (id, order_id, amount, currency, payment_method, customer_id, description,"
-           " request_json, status, version, request_hash, created_at, updated_at) VALUES (:id, :order_id, :amount,"
-           " :currency, :pm, :customer, :description, :request_json, :status, 0, :hash, UTC_TIMESTAMP(6),"
-           " UTC_TIMESTAMP(6))",
-        soci::use(p.id), soci::use(p.order_id), soci::use(amount), soci::use(p.currency), soci::use(p.payment_method),
-        soci::use(customer, customer_ind), soci::use(description, description_ind), soci::use(p.request_json),
-        soci::use(status_text), soci::use(p.request_hash);
+    insert_payments(sql, {&p}, false);
     return CreateOutcome::created;
   });
 }
@@ -240,6 +306,24 @@ Result<CreateResult> PaymentRepository::create(const PaymentRecord& p, const std
 Result<std::optional<PaymentRecord>> PaymentRepository::find(const std::string& payment_id) {
   std::optional<PaymentRecord> out;
   auto status = database_.with_session([&](soci::session& sql) { out = select_payment(sql, payment_id, false); });
+  if (!status) return std::move(status).error();
+  return out;
+}
+
+Result<CommandLookup> PaymentRepository::lookup(const std::string& command_id, const std::string& payment_id) {
+  CommandLookup out;
+  auto status = database_.with_session([&](soci::session& sql) {
+    out = {};
+    // One row whether or not the payment exists: its columns are NULL when it does not.
+    soci::rowset<soci::row> rows =
+        (sql.prepare << "SELECT EXISTS(SELECT 1 FROM processed_commands WHERE command_id = :c), "
+                     << kPaymentColumns << " FROM (SELECT 1) AS one LEFT JOIN payments ON payments.id = :id",
+         soci::use(command_id), soci::use(payment_id));
+    for (const auto& row : rows) {
+      out.processed = integer(row, 0) != 0;
+      if (row.get_indicator(1) != soci::i_null) out.payment = to_record(row, 1);
+    }
+  });
   if (!status) return std::move(status).error();
   return out;
 }

@@ -26,12 +26,26 @@ std::vector<std::string> claim_due(soci::session& sql, const std::string& table,
                                    std::chrono::seconds min_age, int limit, std::chrono::seconds first_retry,
                                    std::chrono::seconds max_retry);
 
+// The payment columns every read selects, in the order to_record() reads them.
+extern const char* const kPaymentColumns;
+// The payment in `row`, whose columns (kPaymentColumns) start at `first`.
+PaymentRecord to_record(const soci::row& row, std::size_t first = 0);
+// An integer expression's value, whichever integer type the server reports for it.
+long long integer(const soci::row& row, std::size_t i);
+// The payments' INSERT, one row each, in one statement; returns the rows written. With `skip_taken`, an id
+// already taken is left alone (and -1 returned when the server does not say how many were written: a
+// single row); without it, the statement fails (MySQL error 1062).
+long long insert_payments(soci::session& sql, const std::vector<const PaymentRecord*>& payments, bool skip_taken);
+
 std::optional<PaymentRecord> select_payment(soci::session& sql, const std::string& id, bool for_update);
 // A plain read, deliberately without FOR UPDATE: locking a key that does not exist yet takes a gap lock, and
 // concurrent first requests then deadlock on their INSERTs. The unique key decides races instead: the loser's
 // INSERT fails with a duplicate entry and it reads the winner's record.
 std::optional<IdempotencyRecord> select_key(soci::session& sql, const std::string& scope, const std::string& key);
 void insert_idempotency_key(soci::session& sql, const IdempotencyRecord& key);
+// Outbox events and processed commands, many in one INSERT; one already there is left as it is.
+void insert_events(soci::session& sql, const std::vector<const OutboxEvent*>& events);
+void insert_commands(soci::session& sql, const std::vector<const ProcessedCommand*>& commands);
 void insert_processed(soci::session& sql, const ProcessedCommand& command);
 void insert_event(soci::session& sql, const OutboxEvent& event);
 // Creates something under an optional idempotency key, in one transaction: a key already used answers
@@ -40,6 +54,10 @@ void insert_event(soci::session& sql, const OutboxEvent& event);
 // duplicate entry, and it answers (once) from the winner's record.
 Result<CreateResult> create_with_key(Database& database, const std::optional<IdempotencyRecord>& key,
                                      const std::function<CreateOutcome(soci::session&)>& insert);
+
+// The compare-and-set of a status write: `transition` over `from` (the row as read at its expected version).
+// False when the version moved meanwhile.
+bool update_status(soci::session& sql, const PaymentRecord& from, const Transition& transition);
 
 // PaymentRepository::apply's compare-and-set, inside the caller's transaction. False when nothing changed.
 bool apply_transition(soci::session& sql, const Transition& transition);

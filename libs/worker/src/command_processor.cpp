@@ -16,12 +16,37 @@ namespace {
 using boost::asio::awaitable;
 
 constexpr int kMaxSteps = 8;  // status moves one command may drive; a guard against a loop, never reached
-
+// Writes per group commit: enough to share one commit among a busy second's worth, few enough that one
+// transaction holds its row locks briefly.
+constexpr std::size_t kMaxBatch = 128;
 
 }  // namespace
 
 CommandProcessor::CommandProcessor(ProcessorDependencies dependencies, ProcessorOptions options)
-    : deps_(dependencies), options_(options) {}
+    : deps_(dependencies),
+      options_(options),
+      lookups_(
+          deps_.blocking,
+          [&payments = deps_.payments](const std::vector<std::pair<std::string, std::string>>& commands) {
+            auto found = payments.lookup_all(commands);
+            if (!found) return std::vector<Result<store::CommandLookup>>(commands.size(), found.error());
+            return std::vector<Result<store::CommandLookup>>(found->begin(), found->end());
+          },
+          kMaxBatch),
+      creates_(
+          deps_.blocking,
+          [&payments = deps_.payments](const std::vector<store::PaymentRecord>& rows) { return payments.create_all(rows); },
+          kMaxBatch),
+      transitions_(
+          deps_.blocking,
+          [&payments = deps_.payments](const std::vector<store::TransitionWrite>& w) { return payments.apply_all(w); },
+          kMaxBatch),
+      published_(
+          deps_.blocking,
+          [&payments = deps_.payments](const std::vector<std::string>& ids) {
+            return std::vector<Status>(ids.size(), payments.mark_published(ids));
+          },
+          kMaxBatch) {}
 
 awaitable<Status> CommandProcessor::publish(events::OutgoingMessage message) {
   auto start = [this, &message](std::function<void(Status)> done) {
@@ -33,6 +58,8 @@ awaitable<Status> CommandProcessor::publish(events::OutgoingMessage message) {
 
 awaitable<bool> CommandProcessor::process(events::CommandEnvelope command) {
   try {
+    // A payment.create reads its processed mark together with its payment.
+    if (command.type == events::CommandType::payment_create) co_return co_await create_payment(command);
     auto processed = co_await runtime::run_blocking(deps_.blocking,
                                                     [&] { return deps_.payments.is_processed(command.command_id); });
     if (!processed) {
@@ -40,9 +67,7 @@ awaitable<bool> CommandProcessor::process(events::CommandEnvelope command) {
       co_return false;
     }
     if (processed.value()) {
-      deps_.metrics.counter("payments_worker_commands_total", "Commands by type and outcome",
-                            "type=\"" + std::string(to_string(command.type)) + "\",outcome=\"duplicate\"")
-          .add();
+      count(command, "duplicate");
       co_return true;
     }
     switch (command.type) {
@@ -62,12 +87,20 @@ awaitable<bool> CommandProcessor::process(events::CommandEnvelope command) {
 
 awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& command) {
   auto request = events::parse_payment_request(command.data_json);
-  auto existing = co_await runtime::run_blocking(deps_.blocking,
-                                                 [&] { return deps_.payments.find(command.payment_id); });
-  if (!existing) co_return false;
+  std::pair<std::string, std::string> ids{command.command_id, command.payment_id};
+  Result<store::CommandLookup> lookup = co_await lookups_.submit(std::move(ids));
+  if (!lookup) {
+    log::warn("cannot check command", {{"command_id", command.command_id}, {"error", lookup.error().message}});
+    co_return false;
+  }
+  if (lookup->processed) {
+    count(command, "duplicate");
+    co_return true;
+  }
+  std::optional<store::PaymentRecord> known = std::move(lookup->payment);
 
   if (!request) {
-    if (existing.value()) {
+    if (known) {
       // The payment is fine; this command is not. Do not fail a good payment over a bad duplicate.
       if (request.error().code == ErrorCode::raw_card_data) co_return co_await finish(command, "rejected");
       co_return co_await dead_letter_command(command, "invalid payment.create for an existing payment: " +
@@ -76,25 +109,31 @@ awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& 
     co_return co_await reject(command, request.error());
   }
 
-  std::optional<store::PaymentRecord> known = existing.value();
   if (!known) {
-    const auto record = store::pending_payment(command.payment_id, request.value(),
-                                               events::payment_request_json(request.value()),
-                                               events::request_fingerprint(request.value()));
-    auto created = co_await runtime::run_blocking(deps_.blocking,
-                                                  [&] { return deps_.payments.create(record, std::nullopt); });
+    auto record = store::pending_payment(command.payment_id, request.value(),
+                                         events::payment_request_json(request.value()),
+                                         events::request_fingerprint(request.value()));
+    if (!request->otp) {
+      // Written straight as processing with its Stripe idempotency key: the same recovery point as the
+      // pending → processing write below, in the INSERT itself.
+      record.status = PaymentStatus::processing;
+      record.stripe_idempotency_key = charge_idempotency_key(record.id);
+    }
+    Result<store::CreateResult> created = co_await creates_.submit(record);
     if (!created) co_return false;
-    if (created->outcome == store::CreateOutcome::created) known = record;
-  } else if (existing.value()->request_hash != events::request_fingerprint(request.value())) {
+    if (created->outcome == store::CreateOutcome::created) known = std::move(record);
+  } else if (known->request_hash != events::request_fingerprint(request.value())) {
     co_return co_await dead_letter_command(command,
                                            "payment_id " + command.payment_id + " already belongs to a different payment");
   }
 
-  if (!co_await drive(command.payment_id, std::move(known))) co_return false;
-  co_return co_await finish(command, "applied");
+  Completion completion{{command.command_id, command.payment_id, std::string(to_string(command.type)), "applied"}};
+  if (!co_await drive(command.payment_id, std::move(known), &completion)) co_return false;
+  co_return co_await finish(command, "applied", completion.recorded);
 }
 
-awaitable<bool> CommandProcessor::drive(const std::string& payment_id, std::optional<store::PaymentRecord> known) {
+awaitable<bool> CommandProcessor::drive(const std::string& payment_id, std::optional<store::PaymentRecord> known,
+                                        Completion* completion) {
   for (int step = 0; step < kMaxSteps; ++step) {
     if (!known) {
       auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
@@ -115,14 +154,13 @@ awaitable<bool> CommandProcessor::drive(const std::string& payment_id, std::opti
                               .expected_version = payment.version,
                               .to = PaymentStatus::processing,
                               .stripe_idempotency_key = charge_idempotency_key(payment.id)};
-      auto applied = co_await runtime::run_blocking(deps_.blocking,
-                                                    [&] { return deps_.payments.apply_from(payment, start); });
+      auto applied = co_await write_transition(payment, start);
       if (!applied) co_return false;
       if (applied.value()) known = store::after(payment, start);
       continue;
     }
     if (payment.status == PaymentStatus::processing) {
-      const Progress progress = co_await charge(payment);
+      const Progress progress = co_await charge(payment, true, completion);
       if (progress == Progress::unavailable) co_return false;
       if (progress == Progress::raced) continue;
       co_return true;  // moved: settled and its event published; stuck: left processing for reconciliation
@@ -133,7 +171,8 @@ awaitable<bool> CommandProcessor::drive(const std::string& payment_id, std::opti
   co_return co_await flush_outbox(payment_id);
 }
 
-awaitable<CommandProcessor::Progress> CommandProcessor::charge(const store::PaymentRecord& payment, bool retry) {
+awaitable<CommandProcessor::Progress> CommandProcessor::charge(const store::PaymentRecord& payment, bool retry,
+                                                               Completion* completion) {
   auto request = events::parse_payment_request(payment.request_json);
   if (!request) {
     log::error("stored payment request unreadable", {{"payment_id", payment.id}, {"error", request.error().message}});
@@ -167,7 +206,7 @@ awaitable<CommandProcessor::Progress> CommandProcessor::charge(const store::Paym
     StripeResult<PaymentIntent> result = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(call));
     const ChargeOutcome outcome = charge_outcome(result);
 
-    if (outcome.kind == ChargeOutcome::Kind::settled) co_return co_await record_outcome(payment, outcome);
+    if (outcome.kind == ChargeOutcome::Kind::settled) co_return co_await record_outcome(payment, outcome, completion);
     if (outcome.kind == ChargeOutcome::Kind::unresolved || !backoff.can_wait()) {
       log::warn("payment outcome unresolved; left processing for reconciliation",
                 {{"payment_id", payment.id}, {"reason", outcome.reason}});
@@ -180,7 +219,8 @@ awaitable<CommandProcessor::Progress> CommandProcessor::charge(const store::Paym
 }
 
 awaitable<CommandProcessor::Progress> CommandProcessor::record_outcome(const store::PaymentRecord& payment,
-                                                                       const ChargeOutcome& outcome) {
+                                                                       const ChargeOutcome& outcome,
+                                                                       Completion* completion) {
   store::Transition t{.payment_id = payment.id,
                       .expected_version = payment.version,
                       .to = outcome.status,
@@ -192,7 +232,7 @@ awaitable<CommandProcessor::Progress> CommandProcessor::record_outcome(const sto
                       .event = payment_event(deps_.topics, payment, outcome.status, outcome.payment_intent_id,
                                              {outcome.failure_code, outcome.failure_decline_code,
                                               outcome.failure_message})};
-  auto applied = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.apply_from(payment, t); });
+  auto applied = co_await write_transition(payment, t, completion);
   if (!applied) co_return Progress::unavailable;
   if (!applied.value()) co_return Progress::raced;
   deps_.metrics
@@ -206,6 +246,15 @@ awaitable<CommandProcessor::Progress> CommandProcessor::record_outcome(const sto
   co_return Progress::moved;
 }
 
+awaitable<Result<bool>> CommandProcessor::write_transition(const store::PaymentRecord& from,
+                                                          store::Transition transition, Completion* completion) {
+  store::TransitionWrite write{from, std::move(transition), {}};
+  if (completion) write.command = completion->command;
+  Result<bool> applied = co_await transitions_.submit(std::move(write));
+  if (completion && applied && applied.value()) completion->recorded = true;
+  co_return applied;
+}
+
 awaitable<bool> CommandProcessor::publish_owed(const store::OutboxEvent& event) {
   events::OutgoingMessage message{event.topic, event.payment_id, event.payload, {}};
   auto delivered = co_await publish(std::move(message));
@@ -213,8 +262,7 @@ awaitable<bool> CommandProcessor::publish_owed(const store::OutboxEvent& event) 
     log::warn("event not delivered", {{"event_id", event.event_id}, {"error", delivered.error().message}});
     co_return false;
   }
-  const std::string event_id = event.event_id;
-  auto marked = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.mark_published(event_id); });
+  Status marked = co_await published_.submit(event.event_id);
   co_return marked.has_value();
 }
 
@@ -257,14 +305,23 @@ awaitable<bool> CommandProcessor::reject(const events::CommandEnvelope& command,
   co_return co_await finish(command, "rejected");
 }
 
-awaitable<bool> CommandProcessor::finish(const events::CommandEnvelope& command, std::string outcome) {
-  store::ProcessedCommand done{command.command_id, command.payment_id, std::string(to_string(command.type)), outcome};
-  auto recorded = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.record_processed(done); });
-  if (!recorded) co_return false;
+awaitable<bool> CommandProcessor::finish(const events::CommandEnvelope& command, std::string outcome,
+                                         bool recorded) {
+  if (!recorded) {
+    store::ProcessedCommand done{command.command_id, command.payment_id, std::string(to_string(command.type)),
+                                 outcome};
+    auto written = co_await runtime::run_blocking(deps_.blocking,
+                                                  [&] { return deps_.payments.record_processed(done); });
+    if (!written) co_return false;
+  }
+  count(command, outcome);
+  co_return true;
+}
+
+void CommandProcessor::count(const events::CommandEnvelope& command, const std::string& outcome) {
   deps_.metrics.counter("payments_worker_commands_total", "Commands by type and outcome",
                         "type=\"" + std::string(to_string(command.type)) + "\",outcome=\"" + outcome + "\"")
       .add();
-  co_return true;
 }
 
 awaitable<bool> CommandProcessor::dead_letter_command(const events::CommandEnvelope& command, std::string reason) {

@@ -107,6 +107,20 @@ struct ProcessedCommand {
   std::string outcome;
 };
 
+// One compare-and-set of a batch (see PaymentRepository::apply_all): `transition` over `from` as read, with
+// the command it completes.
+struct TransitionWrite {
+  PaymentRecord from;
+  Transition transition;
+  std::optional<ProcessedCommand> command;
+};
+
+// A command's first read: whether it was applied already, and its payment as it stands.
+struct CommandLookup {
+  bool processed = false;
+  std::optional<PaymentRecord> payment;
+};
+
 class PaymentRepository {
  public:
   explicit PaymentRepository(Database& database) : database_(database) {}
@@ -116,10 +130,19 @@ class PaymentRepository {
 
   // Inserts the payment, and the idempotency record when given, in one transaction. When the key exists:
   // `replayed` (same request hash) or `conflict`, and nothing is written. When the payment id exists:
-  // `exists`, and nothing is written.
+  // `exists`, and nothing is written. The row is written as `payment` holds it: a worker that records the
+  // Stripe idempotency key up front writes `processing` with the key in the same single INSERT.
   Result<CreateResult> create(const PaymentRecord& payment, const std::optional<IdempotencyRecord>& key);
 
   Result<std::optional<PaymentRecord>> find(const std::string& payment_id);
+  // find() and is_processed() in one query.
+  Result<CommandLookup> lookup(const std::string& command_id, const std::string& payment_id);
+  // lookup() for many (command id, payment id) pairs in two queries; one result per pair, in order.
+  Result<std::vector<CommandLookup>> lookup_all(const std::vector<std::pair<std::string, std::string>>& commands);
+  // create() without idempotency keys for many payments in one multi-row INSERT. Each is `created` when all
+  // were written; when any id was taken, all are reported `exists` (the caller reads them back), since the
+  // statement does not tell which. A statement error falls back to one create() each.
+  std::vector<Result<CreateResult>> create_all(const std::vector<PaymentRecord>& payments);
   // The payment a Stripe PaymentIntent belongs to, when this service made it.
   Result<std::optional<std::string>> find_by_intent(const std::string& payment_intent_id);
 
@@ -143,6 +166,12 @@ class PaymentRepository {
   Result<bool> apply_from(const PaymentRecord& from, const Transition& transition,
                           const std::optional<ProcessedCommand>& command = std::nullopt);
 
+  // Many apply_from writes in one transaction (one commit for all): each is its own compare-and-set, and its
+  // event and command are written only when it applied; their rows go in one multi-row INSERT each. Returns
+  // one result per write, in order. When the batch fails on a statement (not on the connection), each write
+  // is tried again on its own, so one bad write cannot hold the others back.
+  std::vector<Result<bool>> apply_all(const std::vector<TransitionWrite>& writes);
+
   // Whether a command id was already applied.
   Result<bool> is_processed(const std::string& command_id);
   Status record_processed(const ProcessedCommand& command);
@@ -155,6 +184,8 @@ class PaymentRepository {
   // Events of any payment still unpublished `min_age` after they were written: what a crashed worker owed.
   Result<std::vector<OutboxEvent>> stale_unpublished_events(std::chrono::seconds min_age, int limit);
   Status mark_published(const std::string& event_id);
+  // The same for many events, in one statement.
+  Status mark_published(const std::vector<std::string>& event_ids);
 
  private:
   Database& database_;

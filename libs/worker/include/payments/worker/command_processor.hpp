@@ -17,6 +17,7 @@
 #include "payments/events/commands.hpp"
 #include "payments/events/kafka.hpp"
 #include "payments/events/topics.hpp"
+#include "payments/runtime/batcher.hpp"
 #include "payments/store/payment_repository.hpp"
 #include "payments/store/otp_repository.hpp"
 #include "payments/store/refund_repository.hpp"
@@ -81,8 +82,15 @@ class CommandProcessor {
  private:
   struct Context;
   boost::asio::awaitable<bool> create_payment(const events::CommandEnvelope& command);
+  // A command to be recorded as processed in the same transaction as the outcome it leads to, when there is
+  // one; `recorded` tells whether that happened.
+  struct Completion {
+    store::ProcessedCommand command;
+    bool recorded = false;
+  };
   // Moves the payment as far as it can go now. `known`: the payment as just read, when the caller has it.
-  boost::asio::awaitable<bool> drive(const std::string& payment_id, std::optional<store::PaymentRecord> known = {});
+  boost::asio::awaitable<bool> drive(const std::string& payment_id, std::optional<store::PaymentRecord> known = {},
+                                     Completion* completion = nullptr);
   // What one step on a payment came to.
   enum class Progress {
     unavailable,  // MySQL or Kafka failed: the command must be retried
@@ -91,9 +99,15 @@ class CommandProcessor {
     stuck,        // nothing more can be learnt now (Stripe's answer unknown): reconciliation takes it
   };
   // `retry`: keep retrying transient failures until the retry deadline; else one attempt (reconciliation).
-  boost::asio::awaitable<Progress> charge(const store::PaymentRecord& payment, bool retry = true);
+  boost::asio::awaitable<Progress> charge(const store::PaymentRecord& payment, bool retry = true,
+                                          Completion* completion = nullptr);
   // Writes a settled outcome over `payment` (as read) and publishes the event it owes.
-  boost::asio::awaitable<Progress> record_outcome(const store::PaymentRecord& payment, const ChargeOutcome& outcome);
+  boost::asio::awaitable<Progress> record_outcome(const store::PaymentRecord& payment, const ChargeOutcome& outcome,
+                                                  Completion* completion = nullptr);
+  // A status write over `from` (as read), group-committed with other commands' writes. False: another writer
+  // moved the payment first; an error: MySQL failed.
+  boost::asio::awaitable<Result<bool>> write_transition(const store::PaymentRecord& from, store::Transition transition,
+                                                        Completion* completion = nullptr);
   // Moves the payment to where `intent` (as Stripe reports it) says, if that is a move forward.
   boost::asio::awaitable<bool> apply_intent(const std::string& payment_id, const PaymentIntent& intent);
   boost::asio::awaitable<StripeResult<PaymentIntent>> retrieve_intent(std::string payment_intent_id);
@@ -143,10 +157,20 @@ class CommandProcessor {
   // Publishes one outbox event and marks it published.
   boost::asio::awaitable<bool> publish_owed(const store::OutboxEvent& event);
   boost::asio::awaitable<Status> publish(events::OutgoingMessage message);
-  boost::asio::awaitable<bool> finish(const events::CommandEnvelope& command, std::string outcome);
+  // Records the command as processed (unless `recorded` says that happened already) and counts it.
+  boost::asio::awaitable<bool> finish(const events::CommandEnvelope& command, std::string outcome,
+                                      bool recorded = false);
+  void count(const events::CommandEnvelope& command, const std::string& outcome);
 
   ProcessorDependencies deps_;
   ProcessorOptions options_;
+  // The hot path's database work, batched across commands (see runtime::Batcher): a new command's first
+  // read, new payments' rows, status writes with their events and commands (one commit for a batch), and
+  // events marked published.
+  runtime::Batcher<std::pair<std::string, std::string>, Result<store::CommandLookup>> lookups_;
+  runtime::Batcher<store::PaymentRecord, Result<store::CreateResult>> creates_;
+  runtime::Batcher<store::TransitionWrite, Result<bool>> transitions_;
+  runtime::Batcher<std::string, Status> published_;
 };
 
 }  // namespace payments::worker
