@@ -46,7 +46,9 @@ bool processed(PaymentRepository& payments, const std::string& command_id) {
 
 TEST_CASE("apply_all applies each write that still holds, with its event and command, and nothing of the others") {
   Store store;
-  for (const char* id : {"pay_ok", "pay_stale", "pay_forbidden", "pay_ok2"}) create_payment(store.payments, id);
+  for (const char* id : {"pay_ok", "pay_stale", "pay_forbidden", "pay_ok2", "pay_ok3"}) {
+    create_payment(store.payments, id);
+  }
 
   PaymentRecord stale = read_payment(store.payments, "pay_stale");
   move_payment(store.payments, "pay_stale", PaymentStatus::processing);  // another writer got there first
@@ -56,16 +58,18 @@ TEST_CASE("apply_all applies each write that still holds, with its event and com
       write_over(stale, PaymentStatus::processing),
       write_over(read_payment(store.payments, "pay_forbidden"), PaymentStatus::refunded),  // not from pending
       write_over(read_payment(store.payments, "pay_ok2"), PaymentStatus::processing),
+      write_over(read_payment(store.payments, "pay_ok3"), PaymentStatus::processing),
   };
   auto results = store.payments.apply_all(writes);
-  REQUIRE(results.size() == 4);
+  REQUIRE(results.size() == 5);
   for (const auto& r : results) REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
   CHECK(results[0].value());
   CHECK_FALSE(results[1].value());
   CHECK_FALSE(results[2].value());
   CHECK(results[3].value());
+  CHECK(results[4].value());
 
-  for (const char* id : {"pay_ok", "pay_ok2"}) {
+  for (const char* id : {"pay_ok", "pay_ok2", "pay_ok3"}) {
     CAPTURE(id);
     const auto payment = read_payment(store.payments, id);
     CHECK(payment.status == PaymentStatus::processing);
@@ -73,6 +77,13 @@ TEST_CASE("apply_all applies each write that still holds, with its event and com
     CHECK(unpublished_ids(store.payments, id) == std::vector<std::string>{"evt-" + std::string(id)});
     CHECK(processed(store.payments, "cmd-" + std::string(id)));
   }
+  // One statement wrote all three (one batch, not a write each): the same update time, to the microsecond.
+  int distinct_times = 0;
+  REQUIRE(store.db().with_session([&](soci::session& sql) {
+    sql << "SELECT COUNT(DISTINCT updated_at) FROM payments WHERE id IN ('pay_ok', 'pay_ok2', 'pay_ok3')",
+        soci::into(distinct_times);
+  }));
+  CHECK(distinct_times == 1);
   CHECK(read_payment(store.payments, "pay_stale").version == 1);  // the other writer's move only
   CHECK(read_payment(store.payments, "pay_forbidden").status == PaymentStatus::pending);
   for (const char* id : {"pay_stale", "pay_forbidden"}) {
@@ -229,4 +240,24 @@ TEST_CASE("create_all writes every new payment in one statement, and reports exi
   auto none = store.payments.find("pay_bad");
   REQUIRE(none);
   CHECK_FALSE(none->has_value());
+}
+
+TEST_CASE("apply_all: of two writes to one payment from the same version, the first submitted wins") {
+  Store store;
+  create_payment(store.payments, "pay_twice");
+  const auto read = read_payment(store.payments, "pay_twice");
+  auto first = write_over(read, PaymentStatus::processing);
+  auto second = write_over(read, PaymentStatus::canceled);
+  second.transition.event = event_for("pay_twice", "evt-second");
+  second.command = command_for("pay_twice", "cmd-second");
+
+  auto results = store.payments.apply_all({first, second});
+  REQUIRE(results.size() == 2);
+  REQUIRE(results[0]);
+  REQUIRE(results[1]);
+  CHECK(results[0].value());
+  CHECK_FALSE(results[1].value());
+  CHECK(read_payment(store.payments, "pay_twice").status == PaymentStatus::processing);
+  CHECK(unpublished_ids(store.payments, "pay_twice") == std::vector<std::string>{"evt-pay_twice"});
+  CHECK_FALSE(processed(store.payments, "cmd-second"));
 }

@@ -11,6 +11,7 @@
 
 #include "payments/api/payments_api.hpp"
 #include "payments/events/commands.hpp"
+#include "payments/runtime/batcher.hpp"
 
 namespace payments::api {
 
@@ -36,12 +37,24 @@ class CachedCheck {
 };
 
 struct PaymentsApi::Impl {
+  // Payments created at the same moment without an Idempotency-Key share one multi-row INSERT.
+  static constexpr std::size_t kMaxCreateBatch = 128;
+
   Dependencies deps;
   CachedCheck kafka_ready;
   CachedCheck database_ready;
+  runtime::Batcher<store::PaymentRecord, Result<store::CreateResult>> creates;
 
   explicit Impl(Dependencies d)
-      : deps(std::move(d)), kafka_ready(deps.kafka_ready), database_ready(deps.database_ready) {}
+      : deps(std::move(d)),
+        kafka_ready(deps.kafka_ready),
+        database_ready(deps.database_ready),
+        creates(
+            deps.blocking,
+            [&payments = deps.payments](const std::vector<store::PaymentRecord>& rows) {
+              return payments.create_all(rows);
+            },
+            kMaxCreateBatch) {}
 
   void count(std::string_view route, int status) {
     deps.metrics

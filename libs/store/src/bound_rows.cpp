@@ -43,11 +43,11 @@ void BoundValues::query(soci::session& sql, const std::string& sql_text,
   } while (statement.fetch());
 }
 
-std::string placeholders(std::size_t rows, const std::string& row) {
+std::string placeholders(std::size_t rows, const std::string& row, std::size_t first, const std::string& separator) {
   std::string out;
-  std::size_t n = 0;
+  std::size_t n = first;
   for (std::size_t r = 0; r < rows; ++r) {
-    if (r > 0) out += ", ";
+    if (r > 0) out += separator;
     for (const char c : row) {
       if (c == '?') {
         out += ":v" + std::to_string(n++);

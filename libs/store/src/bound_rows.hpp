@@ -32,8 +32,9 @@ class BoundValues {
   std::vector<std::function<void(soci::statement&)>> binders_;
 };
 
-// `row` repeated `rows` times, comma-separated, with each '?' in it made a numbered placeholder:
-// placeholders(2, "(?, ?, NOW())") is "(:v0, :v1, NOW()), (:v2, :v3, NOW())".
-std::string placeholders(std::size_t rows, const std::string& row);
+// `row` repeated `rows` times, `separator` between, with each '?' in it made a numbered placeholder:
+// placeholders(2, "(?, ?, NOW())") is "(:v0, :v1, NOW()), (:v2, :v3, NOW())". Numbering starts at `first`.
+std::string placeholders(std::size_t rows, const std::string& row, std::size_t first = 0,
+                         const std::string& separator = ", ");
 
 }  // namespace payments::store::detail

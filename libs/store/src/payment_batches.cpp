@@ -4,7 +4,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
-#include <numeric>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -15,6 +15,20 @@
 namespace payments::store {
 namespace detail {
 namespace {
+
+// Locks the writes' payments, in id order (so two batches cannot deadlock each other), and returns the
+// version each is at now. The index is forced so that a young table's statistics cannot turn this into a
+// scan that locks every row.
+std::unordered_map<std::string, long long> lock_versions(soci::session& sql, const std::vector<TransitionWrite>& writes) {
+  std::unordered_map<std::string, long long> versions;
+  if (writes.empty()) return versions;
+  BoundValues ids;
+  for (const auto& w : writes) ids.add(w.transition.payment_id);
+  ids.query(sql, "SELECT id, version FROM payments FORCE INDEX (PRIMARY) WHERE id IN (" + placeholders(writes.size(), "?") +
+                     ") ORDER BY id FOR UPDATE",
+            [&](const soci::row& row) { versions.emplace(row.get<std::string>(0), integer(row, 1)); });
+  return versions;
+}
 
 bool allowed(const TransitionWrite& w) {
   return w.from.id == w.transition.payment_id && w.from.version == w.transition.expected_version &&
@@ -27,24 +41,30 @@ bool allowed(const TransitionWrite& w) {
 using namespace detail;
 
 std::vector<Result<bool>> PaymentRepository::apply_all(const std::vector<TransitionWrite>& writes) {
-  // Rows are locked in id order, so two batches touching the same payments cannot deadlock each other.
-  std::vector<std::size_t> order(writes.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return writes[a].transition.payment_id < writes[b].transition.payment_id; });
-
   std::vector<char> applied(writes.size(), 0);
+  bool consistent = true;
   auto status = database_.with_session([&](soci::session& sql) {
     std::fill(applied.begin(), applied.end(), 0);  // a deadlock re-runs this from the start
+    consistent = true;
+    soci::transaction tx(sql);
+    const auto versions = lock_versions(sql, writes);
+    std::vector<StatusWrite> holding;
     std::vector<const OutboxEvent*> events;
     std::vector<const ProcessedCommand*> commands;
-    soci::transaction tx(sql);
-    for (const std::size_t i : order) {
+    std::unordered_set<std::string_view> written;  // a second write to one payment in a batch has raced
+    for (std::size_t i = 0; i < writes.size(); ++i) {
       const TransitionWrite& w = writes[i];
-      if (!allowed(w) || !update_status(sql, w.from, w.transition)) continue;
+      const auto at = versions.find(w.transition.payment_id);
+      if (!allowed(w) || at == versions.end() || at->second != w.from.version) continue;
+      if (!written.insert(w.transition.payment_id).second) continue;
       applied[i] = 1;
+      holding.emplace_back(&w.from, &w.transition);
       if (w.transition.event) events.push_back(&*w.transition.event);
       if (w.command) commands.push_back(&*w.command);
+    }
+    if (update_statuses(sql, holding) != static_cast<long long>(holding.size())) {
+      consistent = false;  // cannot happen with the rows locked; rolled back and written one by one below
+      return;
     }
     insert_events(sql, events);
     insert_commands(sql, commands);
@@ -53,17 +73,15 @@ std::vector<Result<bool>> PaymentRepository::apply_all(const std::vector<Transit
 
   std::vector<Result<bool>> results;
   results.reserve(writes.size());
-  if (status) {
+  if (status && consistent) {
     for (const char a : applied) results.emplace_back(a != 0);
     return results;
   }
-  const bool statement_failed = status.error().code == ErrorCode::internal;
+  // One by one instead when a statement failed (one bad write must not hold back the rest of its batch) or
+  // the batch did not add up; the same error for all when MySQL itself is unavailable.
+  const bool one_by_one = status ? true : status.error().code == ErrorCode::internal && writes.size() > 1;
   for (const auto& w : writes) {
-    if (statement_failed && writes.size() > 1) {
-      results.push_back(apply_from(w.from, w.transition, w.command));
-    } else {
-      results.emplace_back(status.error());
-    }
+    results.push_back(one_by_one ? apply_from(w.from, w.transition, w.command) : Result<bool>(status.error()));
   }
   return results;
 }

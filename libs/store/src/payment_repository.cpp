@@ -133,21 +133,40 @@ void insert_processed(soci::session& sql, const ProcessedCommand& command) { ins
 
 void insert_event(soci::session& sql, const OutboxEvent& event) { insert_events(sql, {&event}); }
 
+long long update_statuses(soci::session& sql, const std::vector<StatusWrite>& writes) {
+  if (writes.empty()) return 0;
+  BoundValues values;
+  for (const auto& [from, t] : writes) {
+    const PaymentRecord next = after(*from, *t);
+    values.add(t->payment_id);
+    values.add(static_cast<long long>(t->expected_version));
+    values.add(std::string(to_string(next.status)));
+    values.add(static_cast<long long>(next.version));
+    for (const auto* field : {&next.stripe_payment_intent_id, &next.stripe_idempotency_key, &next.failure_code,
+                              &next.failure_decline_code, &next.failure_message, &next.next_action_url}) {
+      values.add(*field);
+    }
+  }
+  constexpr std::size_t kColumns = 10;
+  const std::string rows =
+      placeholders(1, "SELECT ? AS id, ? AS expected, ? AS status, ? AS next_version, ? AS pi, ? AS ik, ? AS fc,"
+                      " ? AS fd, ? AS fm, ? AS na") +
+      placeholders(writes.size() - 1, " UNION ALL SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?", kColumns, "");
+  // Each payment joined to its own new values, and written only at the version its writer read. The join
+  // order and index are forced: on a young table the optimizer would rather scan payments, which locks every
+  // row and gap of it and stalls all concurrent INSERTs until this transaction commits.
+  return values.execute(
+      sql, "UPDATE (" + rows +
+               ") AS v STRAIGHT_JOIN payments AS p FORCE INDEX (PRIMARY) ON p.id = v.id AND p.version = v.expected"
+               " SET p.status = v.status, p.version = v.next_version,"
+               " p.stripe_payment_intent_id = NULLIF(v.pi, ''), p.stripe_idempotency_key = NULLIF(v.ik, ''),"
+               " p.failure_code = NULLIF(v.fc, ''), p.failure_decline_code = NULLIF(v.fd, ''),"
+               " p.failure_message = NULLIF(v.fm, ''), p.next_action_url = NULLIF(v.na, ''),"
+               " p.updated_at = UTC_TIMESTAMP(6), p.next_check_at = NULL, p.check_count = 0");
+}
+
 bool update_status(soci::session& sql, const PaymentRecord& from, const Transition& t) {
-  const PaymentRecord next = after(from, t);
-  const std::string to(to_string(next.status));
-  soci::statement update =
-      (sql.prepare << "UPDATE payments SET status = :s, version = :nv, stripe_payment_intent_id = NULLIF(:pi, ''),"
-                      " stripe_idempotency_key = NULLIF(:ik, ''), failure_code = NULLIF(:fc, ''),"
-                      " failure_decline_code = NULLIF(:fd, ''), failure_message = NULLIF(:fm, ''),"
-                      " next_action_url = NULLIF(:na, ''), updated_at = UTC_TIMESTAMP(6), next_check_at = NULL,"
-                      " check_count = 0 WHERE id = :id AND version = :v",
-       soci::use(to), soci::use(next.version), soci::use(next.stripe_payment_intent_id),
-       soci::use(next.stripe_idempotency_key), soci::use(next.failure_code), soci::use(next.failure_decline_code),
-       soci::use(next.failure_message), soci::use(next.next_action_url), soci::use(t.payment_id),
-       soci::use(t.expected_version));
-  update.execute(true);
-  return update.get_affected_rows() == 1;
+  return update_statuses(sql, {{&from, &t}}) == 1;
 }
 
 std::vector<std::string> claim_due(soci::session& sql, const std::string& table, const std::string& status,

@@ -55,6 +55,11 @@ void insert_event(soci::session& sql, const OutboxEvent& event);
 Result<CreateResult> create_with_key(Database& database, const std::optional<IdempotencyRecord>& key,
                                      const std::function<CreateOutcome(soci::session&)>& insert);
 
+// A status write: `transition` over the payment as read at its expected version.
+using StatusWrite = std::pair<const PaymentRecord*, const Transition*>;
+// Status writes, one UPDATE for all: each payment still at its expected version gets its transition's
+// values. Returns how many were written.
+long long update_statuses(soci::session& sql, const std::vector<StatusWrite>& writes);
 // The compare-and-set of a status write: `transition` over `from` (the row as read at its expected version).
 // False when the version moved meanwhile.
 bool update_status(soci::session& sql, const PaymentRecord& from, const Transition& transition);
