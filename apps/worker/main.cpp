@@ -230,7 +230,9 @@ int main(int argc, char** argv) {
       .topics = {topics.commands, topics.stripe_events},
       .client_id = "payments-worker",
       // What librdkafka prefetches while the worker is at its in-flight bound: at most 16 MB of records.
-      .extra = {{"queued.max.messages.kbytes", "16384"}},
+      // Fetches wait up to 10 ms for 64 KB rather than returning each record on its own: under a steady
+      // stream that is far fewer fetch requests for the broker, for at most 10 ms more latency.
+      .extra = {{"queued.max.messages.kbytes", "16384"}, {"fetch.min.bytes", "65536"}, {"fetch.wait.max.ms", "10"}},
       .on_revoked = [&consumer_loop](const std::string& t, std::int32_t p) { consumer_loop.on_revoked(t, p); },
   });
   if (!consumer) return fail(consumer.error());

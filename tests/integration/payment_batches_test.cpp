@@ -211,7 +211,7 @@ TEST_CASE("lookup_all answers each (command, payment) pair in order, as lookup d
 
 TEST_CASE("create_all writes every new payment in one statement, and reports exists for all when one id is taken") {
   Store store;
-  auto created = store.payments.create_all({payment_row("pay_n1", 100), payment_row("pay_n2", 200)});
+  auto created = store.payments.create_all({{payment_row("pay_n1", 100), {}}, {payment_row("pay_n2", 200), {}}});
   REQUIRE(created.size() == 2);
   for (const auto& c : created) {
     REQUIRE_MESSAGE(c, (c ? "" : c.error().message));
@@ -220,7 +220,7 @@ TEST_CASE("create_all writes every new payment in one statement, and reports exi
   CHECK(read_payment(store.payments, "pay_n1").amount == 100);
   CHECK(read_payment(store.payments, "pay_n2").amount == 200);
 
-  auto mixed = store.payments.create_all({payment_row("pay_n3", 300), payment_row("pay_n1", 999)});
+  auto mixed = store.payments.create_all({{payment_row("pay_n3", 300), {}}, {payment_row("pay_n1", 999), {}}});
   REQUIRE(mixed.size() == 2);
   for (const auto& c : mixed) {
     REQUIRE(c);
@@ -232,7 +232,7 @@ TEST_CASE("create_all writes every new payment in one statement, and reports exi
   // A row MySQL refuses fails alone; the others of its batch are written one by one.
   auto bad = payment_row("pay_bad", 1);
   bad.order_id = std::string(1000, 'o');  // longer than the column
-  auto refused = store.payments.create_all({payment_row("pay_n4", 400), bad});
+  auto refused = store.payments.create_all({{payment_row("pay_n4", 400), {}}, {bad, {}}});
   REQUIRE(refused.size() == 2);
   REQUIRE(refused[0]);
   CHECK(refused[0]->outcome == CreateOutcome::created);
@@ -260,4 +260,66 @@ TEST_CASE("apply_all: of two writes to one payment from the same version, the fi
   CHECK(read_payment(store.payments, "pay_twice").status == PaymentStatus::processing);
   CHECK(unpublished_ids(store.payments, "pay_twice") == std::vector<std::string>{"evt-pay_twice"});
   CHECK_FALSE(processed(store.payments, "cmd-second"));
+}
+
+namespace {
+
+IdempotencyRecord key_for(const std::string& key, const std::string& payment_id, char hash) {
+  return {"payments.create", key, std::string(64, hash), payment_id, 202, R"({"payment_id":")" + payment_id + R"("})"};
+}
+
+}  // namespace
+
+TEST_CASE("create_all with idempotency keys: new keys are recorded with their payments, used ones answer as create") {
+  Store store;
+  auto first = store.payments.create(payment_row("pay_k1"), key_for("key-1", "pay_k1", 'a'));
+  REQUIRE(first);
+  REQUIRE(first->outcome == CreateOutcome::created);
+  auto second = store.payments.create(payment_row("pay_k2"), key_for("key-2", "pay_k2", 'a'));
+  REQUIRE(second);
+
+  auto results = store.payments.create_all({
+      {payment_row("pay_new"), key_for("key-new", "pay_new", 'a')},
+      {payment_row("pay_again"), key_for("key-1", "pay_again", 'a')},   // same request again
+      {payment_row("pay_other"), key_for("key-2", "pay_other", 'b')},   // another request, same key
+      {payment_row("pay_nokey"), std::nullopt},
+  });
+  REQUIRE(results.size() == 4);
+  for (const auto& r : results) REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
+  CHECK(results[0]->outcome == CreateOutcome::created);
+  CHECK(results[1]->outcome == CreateOutcome::replayed);
+  REQUIRE(results[1]->previous.has_value());
+  CHECK(results[1]->previous->resource_id == "pay_k1");
+  CHECK(results[2]->outcome == CreateOutcome::conflict);
+  CHECK(results[3]->outcome == CreateOutcome::created);
+
+  CHECK(read_payment(store.payments, "pay_new").id == "pay_new");
+  CHECK(read_payment(store.payments, "pay_nokey").id == "pay_nokey");
+  for (const char* absent : {"pay_again", "pay_other"}) {
+    auto none = store.payments.find(absent);
+    REQUIRE(none);
+    CHECK_FALSE(none->has_value());
+  }
+  // The new key now replays its payment.
+  auto replay = store.payments.create(payment_row("pay_new_retry"), key_for("key-new", "pay_new_retry", 'a'));
+  REQUIRE(replay);
+  CHECK(replay->outcome == CreateOutcome::replayed);
+  CHECK(replay->previous->resource_id == "pay_new");
+}
+
+TEST_CASE("create_all: two requests with one new key in a batch create one payment, and the other replays it") {
+  Store store;
+  auto results = store.payments.create_all({
+      {payment_row("pay_r1"), key_for("key-race", "pay_r1", 'a')},
+      {payment_row("pay_r2"), key_for("key-race", "pay_r2", 'a')},
+  });
+  REQUIRE(results.size() == 2);
+  REQUIRE(results[0]);
+  REQUIRE(results[1]);
+  CHECK(results[0]->outcome == CreateOutcome::created);
+  CHECK(results[1]->outcome == CreateOutcome::replayed);
+  CHECK(results[1]->previous->resource_id == "pay_r1");
+  auto loser = store.payments.find("pay_r2");
+  REQUIRE(loser);
+  CHECK_FALSE(loser->has_value());
 }

@@ -10,6 +10,8 @@
 #   api_max                   API closed loop, BENCH_API_CONNECTIONS connections for BENCH_API_SECONDS, no
 #                             Idempotency-Key
 #   api_max_keys              the same for BENCH_API_KEYS_SECONDS, every request with its own Idempotency-Key
+#   api_front                 api_max with no worker running: the front tier's own capacity, as when the
+#                             workers run on other machines (the API targets are judged on api_max)
 #   kafka_backlog             BENCH_BACKLOG payment.create commands straight into Kafka, worker --max-in-flight
 #   kafka_backlog_sequential  BENCH_SEQUENTIAL_BACKLOG commands, worker --sequential (the baseline)
 #   open_loop                 BENCH_OPEN_RATE payments/s offered for BENCH_OPEN_SECONDS (BENCH_OPEN_MODE kafka|api)
@@ -33,7 +35,8 @@ OUT=${BENCH_OUT:-$BIN/bench}
 : "${BENCH_LOG_LEVEL:=info}"
 : "${BENCH_API_KEYS_SECONDS:=10}"
 : "${BENCH_OPEN_LOW_RATE:=100}"
-: "${BENCH_SCENARIOS:=api_max api_max_keys kafka_backlog kafka_backlog_sequential open_loop open_loop_low}"
+: "${BENCH_SCENARIOS:=api_max api_max_keys api_front kafka_backlog kafka_backlog_sequential open_loop open_loop_low}"
+: "${BENCH_SETTLE_SECONDS:=5}"
 
 LOADGEN="$BIN/tools/loadgen/payments-loadgen"
 ADMIN="$BIN/tools/admin/payments-admin"
@@ -125,12 +128,15 @@ SIM_PORT=$(free_port 18111)
 API_PORT=$(free_port 18080)
 WORKER_METRICS_PORT=$(free_port 18091)
 
-# run_scenario NAME WORKER_FLAG... -- LOADGEN_FLAG...
+# run_scenario NAME WORKER_FLAG... -- LOADGEN_FLAG...   (WORKER_FLAG --no-worker: start no worker)
 failures=()
 run_scenario() {
-  local name=$1 worker_args=() loadgen_args=()
+  local name=$1 worker_args=() loadgen_args=() with_worker=true
   shift
-  while [ "$1" != "--" ]; do worker_args+=("$1"); shift; done
+  while [ "$1" != "--" ]; do
+    if [ "$1" = "--no-worker" ]; then with_worker=false; else worker_args+=("$1"); fi
+    shift
+  done
   shift
   loadgen_args=("$@")
   local id
@@ -159,19 +165,25 @@ run_scenario() {
   local api_pid=$!
   service_pids+=("$api_pid")
   wait_http "$API_PORT" /ready 30 "payments-api"
-  env "${env[@]}" "$BIN/apps/worker/payments-worker" "${worker_args[@]}" >"$logs-worker.log" 2>&1 &
-  local worker_pid=$!
-  service_pids+=("$worker_pid")
-  wait_http "$WORKER_METRICS_PORT" /health 30 "payments-worker"
+  local worker_watch=() describe="no worker"
+  if $with_worker; then
+    env "${env[@]}" "$BIN/apps/worker/payments-worker" "${worker_args[@]}" >"$logs-worker.log" 2>&1 &
+    local worker_pid=$!
+    service_pids+=("$worker_pid")
+    wait_http "$WORKER_METRICS_PORT" /health 30 "payments-worker"
+    worker_watch=(--worker-metrics-port "$WORKER_METRICS_PORT" --watch "worker=$worker_pid")
+    describe="worker ${worker_args[*]}"
+  fi
 
   local status=0
   "$LOADGEN" run --name "$name" --brokers "$KAFKA_BROKERS" --topic-prefix "$run_prefix" \
-    --api-port "$API_PORT" --sim-port "$SIM_PORT" --worker-metrics-port "$WORKER_METRICS_PORT" \
-    --watch "api=$api_pid" --watch "worker=$worker_pid" --watch "sim=$sim_pid" "${watch_args[@]}" \
-    --db-status-cmd "$OUT/db-status.sh" --describe "worker ${worker_args[*]}; Stripe latency ${BENCH_STRIPE_LATENCY_MS} ms" \
+    --api-port "$API_PORT" --sim-port "$SIM_PORT" "${worker_watch[@]}" \
+    --watch "api=$api_pid" --watch "sim=$sim_pid" "${watch_args[@]}" \
+    --db-status-cmd "$OUT/db-status.sh" --describe "$describe; Stripe latency ${BENCH_STRIPE_LATENCY_MS} ms" \
     --out "$OUT/$name.json" "${loadgen_args[@]}" || status=$?
   [ "$status" -eq 0 ] || failures+=("$name (payments-loadgen exit $status)")
   teardown_scenario
+  sleep "$BENCH_SETTLE_SECONDS"  # let MariaDB and Kafka finish dropping this scenario's data before the next
 }
 
 started=$(date +%s)
@@ -183,6 +195,9 @@ for scenario in $BENCH_SCENARIOS; do
     api_max_keys)
       run_scenario api_max_keys --max-in-flight "$BENCH_MAX_IN_FLIGHT" -- \
         --mode api --connections "$BENCH_API_CONNECTIONS" --duration-s "$BENCH_API_KEYS_SECONDS" ;;
+    api_front)
+      run_scenario api_front --no-worker -- \
+        --mode api --connections "$BENCH_API_CONNECTIONS" --duration-s "$BENCH_API_KEYS_SECONDS" --no-idempotency-keys ;;
     kafka_backlog)
       run_scenario kafka_backlog --max-in-flight "$BENCH_MAX_IN_FLIGHT" -- \
         --mode kafka --count "$BENCH_BACKLOG" --track --drain-timeout-s 300 ;;

@@ -37,13 +37,13 @@ class CachedCheck {
 };
 
 struct PaymentsApi::Impl {
-  // Payments created at the same moment without an Idempotency-Key share one multi-row INSERT.
+  // Payments created at the same moment share one transaction (see PaymentRepository::create_all).
   static constexpr std::size_t kMaxCreateBatch = 128;
 
   Dependencies deps;
   CachedCheck kafka_ready;
   CachedCheck database_ready;
-  runtime::Batcher<store::PaymentRecord, Result<store::CreateResult>> creates;
+  runtime::Batcher<store::NewPayment, Result<store::CreateResult>> creates;
 
   explicit Impl(Dependencies d)
       : deps(std::move(d)),
@@ -51,7 +51,7 @@ struct PaymentsApi::Impl {
         database_ready(deps.database_ready),
         creates(
             deps.blocking,
-            [&payments = deps.payments](const std::vector<store::PaymentRecord>& rows) {
+            [&payments = deps.payments](const std::vector<store::NewPayment>& rows) {
               return payments.create_all(rows);
             },
             kMaxCreateBatch) {}

@@ -189,12 +189,8 @@ awaitable<http::Response> PaymentsApi::Impl::create_payment(const http::Request&
   }
 
   // 1. The payment and its idempotency key, in one transaction: from here on /status answers for it.
-  Result<store::CreateResult> created = Error::internal("not created");
-  if (key) {
-    created = co_await run_blocking(deps.blocking, [&] { return deps.payments.create(record, key); });
-  } else {
-    created = co_await creates.submit(record);
-  }
+  store::NewPayment row{record, key};
+  Result<store::CreateResult> created = co_await creates.submit(std::move(row));
   if (!created) {
     log::warn("payment not recorded", {{"error", created.error().message}});
     co_return error_response(Error::unavailable("payments are temporarily unavailable; retry with the same "

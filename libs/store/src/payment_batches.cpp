@@ -30,6 +30,55 @@ std::unordered_map<std::string, long long> lock_versions(soci::session& sql, con
   return versions;
 }
 
+using KeyId = std::pair<std::string, std::string>;  // (scope, key)
+struct KeyIdHash {
+  std::size_t operator()(const KeyId& k) const noexcept {
+    return std::hash<std::string>{}(k.first) * 31 + std::hash<std::string>{}(k.second);
+  }
+};
+
+// The idempotency records already stored for the payments' keys. A plain read, as select_key's.
+std::unordered_map<KeyId, IdempotencyRecord, KeyIdHash> used_keys(soci::session& sql,
+                                                                   const std::vector<NewPayment>& payments) {
+  std::unordered_map<KeyId, IdempotencyRecord, KeyIdHash> found;
+  BoundValues values;
+  std::size_t n = 0;
+  for (const auto& p : payments) {
+    if (!p.key) continue;
+    values.add(p.key->scope);
+    values.add(p.key->key);
+    ++n;
+  }
+  if (n == 0) return found;
+  values.query(sql,
+               "SELECT scope, idempotency_key, request_hash, resource_id, response_status, response_body"
+               " FROM idempotency_keys FORCE INDEX (PRIMARY) WHERE (scope, idempotency_key) IN (" + placeholders(n, "(?, ?)") + ")",
+               [&](const soci::row& row) {
+                 IdempotencyRecord r{row.get<std::string>(0), row.get<std::string>(1), row.get<std::string>(2),
+                                     row.get<std::string>(3), static_cast<int>(integer(row, 4)),
+                                     row.get<std::string>(5)};
+                 KeyId id{r.scope, r.key};
+                 found.emplace(std::move(id), std::move(r));
+               });
+  return found;
+}
+
+void insert_keys(soci::session& sql, const std::vector<const IdempotencyRecord*>& keys) {
+  if (keys.empty()) return;
+  BoundValues values;
+  for (const auto* k : keys) {
+    values.add(k->scope);
+    values.add(k->key);
+    values.add(k->request_hash);
+    values.add(k->resource_id);
+    values.add(static_cast<long long>(k->response_status));
+    values.add(k->response_body);
+  }
+  values.execute(sql, "INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, resource_id,"
+                      " response_status, response_body, created_at) VALUES " +
+                          placeholders(keys.size(), "(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))"));
+}
+
 bool allowed(const TransitionWrite& w) {
   return w.from.id == w.transition.payment_id && w.from.version == w.transition.expected_version &&
          can_transition(w.from.status, w.transition.to);
@@ -128,24 +177,55 @@ Result<std::vector<CommandLookup>> PaymentRepository::lookup_all(
   return out;
 }
 
-std::vector<Result<CreateResult>> PaymentRepository::create_all(const std::vector<PaymentRecord>& payments) {
-  if (payments.size() == 1) return {create(payments.front(), std::nullopt)};
-  long long written = 0;
+std::vector<Result<CreateResult>> PaymentRepository::create_all(const std::vector<NewPayment>& payments) {
+  if (payments.size() == 1) return {create(payments.front().payment, payments.front().key)};
+  std::vector<std::optional<CreateResult>> answered(payments.size());  // keys used before
+  bool all_written = true;
+  bool undecided = false;  // some id was taken while keys were to be recorded
   auto status = database_.with_session([&](soci::session& sql) {
+    std::fill(answered.begin(), answered.end(), std::nullopt);
+    undecided = false;
+    soci::transaction tx(sql);
+    const auto previous = used_keys(sql, payments);
     std::vector<const PaymentRecord*> rows;
-    for (const auto& p : payments) rows.push_back(&p);
-    written = insert_payments(sql, rows, true);
+    std::vector<const IdempotencyRecord*> keys;
+    for (std::size_t i = 0; i < payments.size(); ++i) {
+      const auto& [payment, key] = payments[i];
+      if (key) {
+        if (auto it = previous.find({key->scope, key->key}); it != previous.end()) {
+          const bool same = it->second.request_hash == key->request_hash;
+          answered[i] = CreateResult{same ? CreateOutcome::replayed : CreateOutcome::conflict, it->second};
+          continue;
+        }
+        keys.push_back(&*key);
+      }
+      rows.push_back(&payment);
+    }
+    const long long written = rows.empty() ? 0 : insert_payments(sql, rows, true);
+    all_written = written == static_cast<long long>(rows.size());
+    if (!all_written && !keys.empty()) {
+      undecided = true;  // which row was skipped is unknown, so no key can be recorded: rolled back
+      return;
+    }
+    insert_keys(sql, keys);
+    tx.commit();
   });
+
   std::vector<Result<CreateResult>> results;
   results.reserve(payments.size());
-  for (const auto& p : payments) {
-    if (!status && status.error().code == ErrorCode::internal && payments.size() > 1) {
-      results.push_back(create(p, std::nullopt));
+  // One by one instead when a statement failed (one bad row must not hold back the rest of its batch, and a
+  // key raced for by another request is resolved by create()) or the batch was undecided; the same error
+  // for all when MySQL is down.
+  const bool one_by_one = status ? undecided : status.error().code == ErrorCode::internal;
+  for (std::size_t i = 0; i < payments.size(); ++i) {
+    if (one_by_one) {
+      results.push_back(create(payments[i].payment, payments[i].key));
     } else if (!status) {
       results.emplace_back(status.error());
+    } else if (answered[i]) {
+      results.emplace_back(std::move(*answered[i]));
     } else {
-      const bool all = written == static_cast<long long>(payments.size());
-      results.emplace_back(CreateResult{all ? CreateOutcome::created : CreateOutcome::exists, std::nullopt});
+      results.emplace_back(CreateResult{all_written ? CreateOutcome::created : CreateOutcome::exists, std::nullopt});
     }
   }
   return results;

@@ -35,7 +35,7 @@ CommandProcessor::CommandProcessor(ProcessorDependencies dependencies, Processor
           kMaxBatch),
       creates_(
           deps_.blocking,
-          [&payments = deps_.payments](const std::vector<store::PaymentRecord>& rows) { return payments.create_all(rows); },
+          [&payments = deps_.payments](const std::vector<store::NewPayment>& rows) { return payments.create_all(rows); },
           kMaxBatch),
       transitions_(
           deps_.blocking,
@@ -94,6 +94,8 @@ awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& 
     co_return false;
   }
   if (lookup->processed) {
+    // Applied already; after a crash between the outcome's commit and its event, the event is still owed.
+    if (!co_await flush_outbox(command.payment_id)) co_return false;
     count(command, "duplicate");
     co_return true;
   }
@@ -119,7 +121,8 @@ awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& 
       record.status = PaymentStatus::processing;
       record.stripe_idempotency_key = charge_idempotency_key(record.id);
     }
-    Result<store::CreateResult> created = co_await creates_.submit(record);
+    store::NewPayment row{record, std::nullopt};
+    Result<store::CreateResult> created = co_await creates_.submit(std::move(row));
     if (!created) co_return false;
     if (created->outcome == store::CreateOutcome::created) known = std::move(record);
   } else if (known->request_hash != events::request_fingerprint(request.value())) {

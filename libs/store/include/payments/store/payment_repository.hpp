@@ -115,6 +115,12 @@ struct TransitionWrite {
   std::optional<ProcessedCommand> command;
 };
 
+// A payment to create, with the idempotency key it is created under, if any.
+struct NewPayment {
+  PaymentRecord payment;
+  std::optional<IdempotencyRecord> key;
+};
+
 // A command's first read: whether it was applied already, and its payment as it stands.
 struct CommandLookup {
   bool processed = false;
@@ -139,10 +145,12 @@ class PaymentRepository {
   Result<CommandLookup> lookup(const std::string& command_id, const std::string& payment_id);
   // lookup() for many (command id, payment id) pairs in two queries; one result per pair, in order.
   Result<std::vector<CommandLookup>> lookup_all(const std::vector<std::pair<std::string, std::string>>& commands);
-  // create() without idempotency keys for many payments in one multi-row INSERT. Each is `created` when all
-  // were written; when any id was taken, all are reported `exists` (the caller reads them back), since the
-  // statement does not tell which. A statement error falls back to one create() each.
-  std::vector<Result<CreateResult>> create_all(const std::vector<PaymentRecord>& payments);
+  // create() for many payments in one transaction: their keys looked up in one query, the new payments and
+  // keys written in one multi-row INSERT each. A key used before answers `replayed` or `conflict` as in
+  // create(). The other payments are `created` when all were written; when any id was taken, they are all
+  // reported `exists` (the caller reads them back), since the statement does not tell which. A statement
+  // error (a bad row, or two requests racing for one new key) falls back to one create() each.
+  std::vector<Result<CreateResult>> create_all(const std::vector<NewPayment>& payments);
   // The payment a Stripe PaymentIntent belongs to, when this service made it.
   Result<std::optional<std::string>> find_by_intent(const std::string& payment_intent_id);
 

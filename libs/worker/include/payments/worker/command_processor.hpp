@@ -168,7 +168,7 @@ class CommandProcessor {
   // read, new payments' rows, status writes with their events and commands (one commit for a batch), and
   // events marked published.
   runtime::Batcher<std::pair<std::string, std::string>, Result<store::CommandLookup>> lookups_;
-  runtime::Batcher<store::PaymentRecord, Result<store::CreateResult>> creates_;
+  runtime::Batcher<store::NewPayment, Result<store::CreateResult>> creates_;
   runtime::Batcher<store::TransitionWrite, Result<bool>> transitions_;
   runtime::Batcher<std::string, Status> published_;
 };
