@@ -104,3 +104,64 @@ TEST_CASE("an unreachable broker is reported in one line naming where") {
   CHECK(status.error().message.find('\n') == std::string::npos);
   CHECK(probe(testing::kafka_brokers(), 5s));
 }
+
+TEST_CASE("a partition assigned to a paused consumer stays paused until it resumes") {
+  const auto brokers = testing::kafka_brokers();
+  const auto topic = testing::unique_name("it-pause");
+  const auto group = testing::unique_name("it-group");
+  REQUIRE(ensure_topics(brokers, {{topic, 2}}, 10s));
+  auto producer = Producer::create({.brokers = brokers});
+  REQUIRE(producer);
+  auto produce_both = [&](int round) {
+    for (int i = 0; i < 10; ++i) {
+      const std::string value = std::to_string(round) + "-" + std::to_string(i);
+      REQUIRE(producer.value()->produce_and_wait({topic, "key-" + std::to_string(i), value, {}}));
+    }
+  };
+
+  // The other member joins first and takes both partitions; the tested one joins and takes one of them.
+  auto other = Consumer::create({.brokers = brokers, .group_id = group, .topics = {topic}});
+  REQUIRE(other);
+  CHECK(consume(*other.value(), 1, 3s).empty());
+  auto tested = Consumer::create({.brokers = brokers, .group_id = group, .topics = {topic}});
+  REQUIRE(tested);
+  std::set<std::int32_t> owned;  // partitions the tested member has read from
+  const auto start = std::chrono::steady_clock::now();
+  for (int round = 0; owned.empty() && std::chrono::steady_clock::now() < start + 40s; ++round) {
+    produce_both(round);
+    for (int i = 0; i < 20; ++i) {
+      auto polled = tested.value()->poll(50ms);
+      REQUIRE(polled);
+      if (polled.value()) owned.insert(polled.value()->partition);
+      REQUIRE(other.value()->poll(50ms));
+    }
+  }
+  REQUIRE(owned.size() == 1);
+
+  // Paused, the tested member is handed the other partition (one it never had) when the other member leaves.
+  tested.value()->pause();
+  other.value()->close();
+  other = Error::internal("destroyed");
+  produce_both(100);
+  std::size_t while_paused = 0;
+  const auto until = std::chrono::steady_clock::now() + 8s;
+  while (std::chrono::steady_clock::now() < until) {
+    auto polled = tested.value()->poll(100ms);
+    REQUIRE(polled);
+    if (polled.value() && !owned.contains(polled.value()->partition)) ++while_paused;
+  }
+  CHECK(while_paused == 0);
+
+  tested.value()->resume();
+  bool other_partition_read = false;
+  const auto resumed = std::chrono::steady_clock::now();
+  while (!other_partition_read && std::chrono::steady_clock::now() < resumed + 30s) {
+    auto polled = tested.value()->poll(100ms);
+    REQUIRE(polled);
+    if (polled.value() && !owned.contains(polled.value()->partition)) other_partition_read = true;
+  }
+  CHECK(other_partition_read);  // it was assigned all along, and resuming starts it
+  tested.value()->close();
+  tested = Error::internal("destroyed");  // before its topic goes, as above
+  CHECK(delete_topics(brokers, {topic}, 10s));
+}

@@ -137,33 +137,33 @@ TEST_CASE("mark_published over many events marks exactly those") {
   CHECK(store.payments.mark_published(std::vector<std::string>{}));
 }
 
-TEST_CASE("lookup reads whether the command was applied and the payment as it stands, in one query") {
+TEST_CASE("lookup_all reads whether the command was applied and the payment as it stands") {
   Store store;
-  auto nothing = store.payments.lookup("cmd-1", "pay_l");
+  auto nothing = store.payments.lookup_all({{"cmd-1", "pay_l"}});
   REQUIRE_MESSAGE(nothing, (nothing ? "" : nothing.error().message));
-  CHECK_FALSE(nothing->processed);
-  CHECK_FALSE(nothing->payment.has_value());
+  REQUIRE(nothing->size() == 1);
+  CHECK_FALSE(nothing->front().processed);
+  CHECK_FALSE(nothing->front().payment.has_value());
 
   create_payment(store.payments, "pay_l", 4242);
   move_payment(store.payments, "pay_l", PaymentStatus::processing, "pi_lookup");
   REQUIRE(store.payments.record_processed(command_for("pay_l", "cmd-1")));
 
-  auto both = store.payments.lookup("cmd-1", "pay_l");
+  auto both = store.payments.lookup_all({{"cmd-1", "pay_l"}, {"cmd-2", "pay_l"}});
   REQUIRE(both);
-  CHECK(both->processed);
-  REQUIRE(both->payment.has_value());
+  REQUIRE(both->size() == 2);
+  CHECK((*both)[0].processed);
+  REQUIRE((*both)[0].payment.has_value());
   const auto expected = read_payment(store.payments, "pay_l");
-  CHECK(both->payment->amount == 4242);
-  CHECK(both->payment->status == PaymentStatus::processing);
-  CHECK(both->payment->version == expected.version);
-  CHECK(both->payment->stripe_payment_intent_id == "pi_lookup");
-  CHECK(both->payment->created_at == expected.created_at);
-  CHECK(both->payment->request_json == expected.request_json);
-
-  auto other_command = store.payments.lookup("cmd-2", "pay_l");
-  REQUIRE(other_command);
-  CHECK_FALSE(other_command->processed);
-  CHECK(other_command->payment.has_value());
+  const auto& found = *(*both)[0].payment;
+  CHECK(found.amount == 4242);
+  CHECK(found.status == PaymentStatus::processing);
+  CHECK(found.version == expected.version);
+  CHECK(found.stripe_payment_intent_id == "pi_lookup");
+  CHECK(found.created_at == expected.created_at);
+  CHECK(found.request_json == expected.request_json);
+  CHECK_FALSE((*both)[1].processed);  // another command about the same payment
+  CHECK((*both)[1].payment.has_value());
 }
 
 TEST_CASE("create without a key writes the row as given, and answers exists for a taken id without touching it") {

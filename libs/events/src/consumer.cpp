@@ -11,6 +11,7 @@ namespace {
 class Rebalance final : public RdKafka::RebalanceCb {
  public:
   std::function<void(const std::string&, std::int32_t)> on_revoked;
+  bool paused = false;  // the consumer is paused: partitions assigned meanwhile start paused too
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode code,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
@@ -23,6 +24,7 @@ class Rebalance final : public RdKafka::RebalanceCb {
       } else {
         consumer->assign(partitions);
       }
+      if (paused) consumer->pause(partitions);
     } else {
       if (on_revoked) {
         for (const auto* tp : partitions) on_revoked(tp->topic(), tp->partition());
@@ -133,12 +135,14 @@ Status Consumer::commit() {
 }
 
 void Consumer::pause() {
+  impl_->rebalance.paused = true;
   std::vector<RdKafka::TopicPartition*> partitions;
   if (impl_->consumer->assignment(partitions) == RdKafka::ERR_NO_ERROR) impl_->consumer->pause(partitions);
   RdKafka::TopicPartition::destroy(partitions);
 }
 
 void Consumer::resume() {
+  impl_->rebalance.paused = false;
   std::vector<RdKafka::TopicPartition*> partitions;
   if (impl_->consumer->assignment(partitions) == RdKafka::ERR_NO_ERROR) impl_->consumer->resume(partitions);
   RdKafka::TopicPartition::destroy(partitions);

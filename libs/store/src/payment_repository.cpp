@@ -329,24 +329,6 @@ Result<std::optional<PaymentRecord>> PaymentRepository::find(const std::string& 
   return out;
 }
 
-Result<CommandLookup> PaymentRepository::lookup(const std::string& command_id, const std::string& payment_id) {
-  CommandLookup out;
-  auto status = database_.with_session([&](soci::session& sql) {
-    out = {};
-    // One row whether or not the payment exists: its columns are NULL when it does not.
-    soci::rowset<soci::row> rows =
-        (sql.prepare << "SELECT EXISTS(SELECT 1 FROM processed_commands WHERE command_id = :c), "
-                     << kPaymentColumns << " FROM (SELECT 1) AS one LEFT JOIN payments ON payments.id = :id",
-         soci::use(command_id), soci::use(payment_id));
-    for (const auto& row : rows) {
-      out.processed = integer(row, 0) != 0;
-      if (row.get_indicator(1) != soci::i_null) out.payment = to_record(row, 1);
-    }
-  });
-  if (!status) return std::move(status).error();
-  return out;
-}
-
 Result<std::optional<std::string>> PaymentRepository::find_by_intent(const std::string& payment_intent_id) {
   std::optional<std::string> out;
   auto status = database_.with_session([&](soci::session& sql) {

@@ -95,8 +95,8 @@ class Consumer {
   Status store_offset(const std::string& topic, std::int32_t partition, std::int64_t next_offset);
   // Commits stored offsets synchronously.
   Status commit();
-  // Stops (resumes) fetching from every assigned partition; poll() must still be called meanwhile so the
-  // group keeps this member.
+  // Stops (resumes) fetching from every assigned partition, and from partitions assigned while paused;
+  // poll() must still be called meanwhile so the group keeps this member. Call from the polling thread.
   void pause();
   void resume();
   // Leaves the group cleanly (commits stored offsets first).

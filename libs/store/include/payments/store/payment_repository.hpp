@@ -141,9 +141,8 @@ class PaymentRepository {
   Result<CreateResult> create(const PaymentRecord& payment, const std::optional<IdempotencyRecord>& key);
 
   Result<std::optional<PaymentRecord>> find(const std::string& payment_id);
-  // find() and is_processed() in one query.
-  Result<CommandLookup> lookup(const std::string& command_id, const std::string& payment_id);
-  // lookup() for many (command id, payment id) pairs in two queries; one result per pair, in order.
+  // find() and is_processed() for many (command id, payment id) pairs in two queries; one result per pair,
+  // in order.
   Result<std::vector<CommandLookup>> lookup_all(const std::vector<std::pair<std::string, std::string>>& commands);
   // create() for many payments in one transaction: their keys looked up in one query, the new payments and
   // keys written in one multi-row INSERT each. A key used before answers `replayed` or `conflict` as in
