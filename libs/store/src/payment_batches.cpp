@@ -1,5 +1,6 @@
-// PaymentRepository's batched writes: many commands' outcomes in one transaction, many events marked
-// published in one statement. They exist so that MySQL commits and round trips do not bound throughput.
+// PaymentRepository's batched work: many commands' first reads in two queries, many new payments (with their
+// idempotency keys) in one transaction, many outcomes in one transaction, many events marked published in
+// one statement. It exists so that MySQL commits and round trips do not bound throughput.
 
 #include <soci/soci.h>
 
@@ -19,13 +20,15 @@ namespace {
 // Locks the writes' payments, in id order (so two batches cannot deadlock each other), and returns the
 // version each is at now. The index is forced so that a young table's statistics cannot turn this into a
 // scan that locks every row.
-std::unordered_map<std::string, long long> lock_versions(soci::session& sql, const std::vector<TransitionWrite>& writes) {
+std::unordered_map<std::string, long long> lock_versions(soci::session& sql,
+                                                         const std::vector<TransitionWrite>& writes) {
   std::unordered_map<std::string, long long> versions;
   if (writes.empty()) return versions;
   BoundValues ids;
   for (const auto& w : writes) ids.add(w.transition.payment_id);
-  ids.query(sql, "SELECT id, version FROM payments FORCE INDEX (PRIMARY) WHERE id IN (" + placeholders(writes.size(), "?") +
-                     ") ORDER BY id FOR UPDATE",
+  ids.query(sql,
+            "SELECT id, version FROM payments FORCE INDEX (PRIMARY) WHERE id IN (" + placeholders(writes.size(), "?") +
+                ") ORDER BY id FOR UPDATE",
             [&](const soci::row& row) { versions.emplace(row.get<std::string>(0), integer(row, 1)); });
   return versions;
 }
@@ -52,7 +55,8 @@ std::unordered_map<KeyId, IdempotencyRecord, KeyIdHash> used_keys(soci::session&
   if (n == 0) return found;
   values.query(sql,
                "SELECT scope, idempotency_key, request_hash, resource_id, response_status, response_body"
-               " FROM idempotency_keys FORCE INDEX (PRIMARY) WHERE (scope, idempotency_key) IN (" + placeholders(n, "(?, ?)") + ")",
+               " FROM idempotency_keys FORCE INDEX (PRIMARY) WHERE (scope, idempotency_key) IN (" +
+                   placeholders(n, "(?, ?)") + ")",
                [&](const soci::row& row) {
                  IdempotencyRecord r{row.get<std::string>(0), row.get<std::string>(1), row.get<std::string>(2),
                                      row.get<std::string>(3), static_cast<int>(integer(row, 4)),
@@ -61,22 +65,6 @@ std::unordered_map<KeyId, IdempotencyRecord, KeyIdHash> used_keys(soci::session&
                  found.emplace(std::move(id), std::move(r));
                });
   return found;
-}
-
-void insert_keys(soci::session& sql, const std::vector<const IdempotencyRecord*>& keys) {
-  if (keys.empty()) return;
-  BoundValues values;
-  for (const auto* k : keys) {
-    values.add(k->scope);
-    values.add(k->key);
-    values.add(k->request_hash);
-    values.add(k->resource_id);
-    values.add(static_cast<long long>(k->response_status));
-    values.add(k->response_body);
-  }
-  values.execute(sql, "INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, resource_id,"
-                      " response_status, response_body, created_at) VALUES " +
-                          placeholders(keys.size(), "(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))"));
 }
 
 bool allowed(const TransitionWrite& w) {

@@ -98,12 +98,23 @@ std::optional<IdempotencyRecord> select_key(soci::session& sql, const std::strin
   return r;
 }
 
-void insert_idempotency_key(soci::session& sql, const IdempotencyRecord& key) {
-  sql << "INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, resource_id, response_status,"
-         " response_body, created_at) VALUES (:s, :k, :h, :r, :st, :b, UTC_TIMESTAMP(6))",
-      soci::use(key.scope), soci::use(key.key), soci::use(key.request_hash), soci::use(key.resource_id),
-      soci::use(key.response_status), soci::use(key.response_body);
+void insert_keys(soci::session& sql, const std::vector<const IdempotencyRecord*>& keys) {
+  if (keys.empty()) return;
+  BoundValues values;
+  for (const auto* k : keys) {
+    values.add(k->scope);
+    values.add(k->key);
+    values.add(k->request_hash);
+    values.add(k->resource_id);
+    values.add(static_cast<long long>(k->response_status));
+    values.add(k->response_body);
+  }
+  values.execute(sql, "INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, resource_id,"
+                      " response_status, response_body, created_at) VALUES " +
+                          placeholders(keys.size(), "(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))"));
 }
+
+void insert_idempotency_key(soci::session& sql, const IdempotencyRecord& key) { insert_keys(sql, {&key}); }
 
 void insert_events(soci::session& sql, const std::vector<const OutboxEvent*>& events) {
   if (events.empty()) return;
@@ -222,7 +233,8 @@ long long insert_payments(soci::session& sql, const std::vector<const PaymentRec
   const long long affected = values.execute(
       sql, "INSERT INTO payments (id, order_id, amount, currency, payment_method, customer_id, description,"
            " request_json, status, version, request_hash, stripe_idempotency_key, created_at, updated_at) VALUES " +
-               placeholders(payments.size(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))") +
+               placeholders(payments.size(),
+                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))") +
                (skip_taken ? " ON DUPLICATE KEY UPDATE id = id" : ""));
   if (!skip_taken) return affected;
   // The affected-row count cannot tell a skipped row from a written one (the connection counts found rows);

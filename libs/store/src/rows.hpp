@@ -43,6 +43,8 @@ std::optional<PaymentRecord> select_payment(soci::session& sql, const std::strin
 // INSERT fails with a duplicate entry and it reads the winner's record.
 std::optional<IdempotencyRecord> select_key(soci::session& sql, const std::string& scope, const std::string& key);
 void insert_idempotency_key(soci::session& sql, const IdempotencyRecord& key);
+// Many idempotency records in one INSERT; a key already there fails it (MySQL error 1062).
+void insert_keys(soci::session& sql, const std::vector<const IdempotencyRecord*>& keys);
 // Outbox events and processed commands, many in one INSERT; one already there is left as it is.
 void insert_events(soci::session& sql, const std::vector<const OutboxEvent*>& events);
 void insert_commands(soci::session& sql, const std::vector<const ProcessedCommand*>& commands);

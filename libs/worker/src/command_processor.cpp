@@ -35,7 +35,9 @@ CommandProcessor::CommandProcessor(ProcessorDependencies dependencies, Processor
           kMaxBatch),
       creates_(
           deps_.blocking,
-          [&payments = deps_.payments](const std::vector<store::NewPayment>& rows) { return payments.create_all(rows); },
+          [&payments = deps_.payments](const std::vector<store::NewPayment>& rows) {
+            return payments.create_all(rows);
+          },
           kMaxBatch),
       transitions_(
           deps_.blocking,

@@ -66,7 +66,9 @@ TEST_CASE("every submitter gets its own item's outcome, and items submitted toge
   io.run();
   pool.join();
 
-  for (int i = 0; i < kSubmitters; ++i) CHECK(answers[static_cast<std::size_t>(i)] == std::to_string(i) + std::to_string(i));
+  for (int i = 0; i < kSubmitters; ++i) {
+    CHECK(answers[static_cast<std::size_t>(i)] == std::to_string(i) + std::to_string(i));
+  }
   std::size_t items = 0;
   for (const auto& batch : recorder.batches) {
     CHECK(batch.size() <= 16);
