@@ -39,6 +39,8 @@ class Batcher {
     co_return outcome;
   }
 
+ private:
+  // Queues the item; starts a flush on the pool unless one is running (it will take this item too).
   void enqueue(Item item, std::function<void(Outcome)> done) {
     std::lock_guard lock(state_->mutex);
     state_->queued.push_back({std::move(item), std::move(done)});
@@ -47,7 +49,6 @@ class Batcher {
     boost::asio::post(state_->pool, [state = state_] { drain(*state); });
   }
 
- private:
   struct Entry {
     Item item;
     std::function<void(Outcome)> done;
