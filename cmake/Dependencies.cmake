@@ -7,6 +7,10 @@ find_package(Boost 1.81 REQUIRED)
 
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++ rdkafka)
 pkg_check_modules(MARIADB REQUIRED IMPORTED_TARGET libmariadb)
+# libjwt 1.10 (Debian 12) verifies JWS signatures; it reads no JWKS, libs/auth turns JWKs into PEM for it.
+pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt>=1.10)
+add_library(libjwt INTERFACE IMPORTED)
+target_link_libraries(libjwt INTERFACE PkgConfig::LIBJWT)
 
 find_path(RAPIDJSON_INCLUDE_DIR rapidjson/document.h REQUIRED)
 add_library(rapidjson INTERFACE IMPORTED)

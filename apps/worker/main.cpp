@@ -62,7 +62,8 @@ payments::Status read_int_settings(const payments::EnvLookup& env, std::initiali
   return payments::Ok{};
 }
 
-// OTP_TTL_SECONDS, OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN_SECONDS, OTP_MAX_RESENDS over OtpPolicy's defaults.
+// OTP_TTL_SECONDS, OTP_MAX_ATTEMPTS, OTP_RESEND_COOLDOWN_SECONDS, OTP_MAX_RESENDS,
+// OTP_MAX_CODES_PER_DESTINATION_PER_HOUR over OtpPolicy's defaults.
 payments::Result<payments::OtpPolicy> otp_policy(const payments::EnvLookup& env) {
   payments::OtpPolicy policy;
   auto read = read_int_settings(
@@ -71,6 +72,8 @@ payments::Result<payments::OtpPolicy> otp_policy(const payments::EnvLookup& env)
                {"OTP_MAX_ATTEMPTS", [&](int v) { policy.max_attempts = v; }},
                {"OTP_RESEND_COOLDOWN_SECONDS", [&](int v) { policy.resend_cooldown = std::chrono::seconds(v); }},
                {"OTP_MAX_RESENDS", [&](int v) { policy.max_resends = v; }},
+               {"OTP_MAX_CODES_PER_DESTINATION_PER_HOUR",
+                [&](int v) { policy.max_codes_per_destination_per_hour = v; }},
            });
   if (!read) return std::move(read).error();
   if (auto valid = payments::validate_otp_policy(policy); !valid) {
@@ -217,7 +220,11 @@ int main(int argc, char** argv) {
   boost::asio::thread_pool blocking(kDatabaseConnections);
   worker::CommandProcessor processor({payments, refunds, otps, otp_hasher.value(), system_random(), *stripe.value(), *producer.value(), blocking,
        metrics, topics},
-      {.retry_deadline = timing->retry_deadline, .otp_policy = policy.value(), .reconcile = reconcile->options});
+      {.retry_deadline = timing->retry_deadline,
+       .otp_policy = policy.value(),
+       .reconcile = reconcile->options,
+       .default_merchant = config->kafka.default_merchant,
+       .environment = config->kafka.topic_prefix});
   // --sequential: one command at a time per partition, the baseline `make bench` compares against.
   worker::Worker consumer_loop(io, processor, metrics,
                                {.max_in_flight = in_flight_bound,
@@ -238,7 +245,7 @@ int main(int argc, char** argv) {
   if (!consumer) return fail(consumer.error());
 
   http::ServerOptions health_options;
-  health_options.bind_address = env("WORKER_METRICS_BIND_ADDRESS").value_or("0.0.0.0");
+  health_options.bind_address = env("WORKER_METRICS_BIND_ADDRESS").value_or("127.0.0.1");
   health_options.port = config->worker_metrics_port;
   http::Server health(health_options, [&metrics](const http::Request& request) {
     http::Response response;

@@ -175,6 +175,67 @@ TEST_CASE("the default cooldown refuses an immediate resend, and bad verify requ
   CHECK(stack.post("/api/v1/payments/" + plain_id + "/otp", "").status == 409);
 }
 
+TEST_CASE("at most N codes an hour go to one destination: the next payment fails and a resend is refused") {
+  // The limit is both services' setting: the worker decides, the API answers a resend early.
+  StackOptions options;
+  options.worker_env = {{"OTP_MAX_CODES_PER_DESTINATION_PER_HOUR", "2"}, {"OTP_RESEND_COOLDOWN_SECONDS", "0"}};
+  options.api_env = {{"OTP_MAX_CODES_PER_DESTINATION_PER_HOUR", "2"}};
+  Stack stack(options);
+  const auto first = create_with_otp(stack);
+  const auto second = create_with_otp(stack);
+  CHECK(codes_for(stack, first, 2).size() == 1);
+  CHECK(codes_for(stack, second, 2).size() == 1);
+
+  // The third code to the same phone would be one too many within the hour: the payment fails, uncharged.
+  auto third = stack.post_payment(R"({"order_id":"otp-order-3","amount":2500,"currency":"usd",)"
+                                  R"("payment_method":"pm_card_visa","otp":{"channel":"sms","destination":")" +
+                                  std::string(kPhone) + R"("}})");
+  REQUIRE(third.status == 202);
+  const auto third_id = json_field(third.body, "payment_id");
+  CHECK(stack.wait_for_status(third_id, 30s, [](const std::string& s) { return s != "pending"; }) == "failed");
+  CHECK(json_field(stack.get("/api/v1/payments/" + third_id + "/status").body, "failure.code") == "otp_rate_limited");
+  auto failed = stack.read_topic(stack.topics().failed, 1);
+  REQUIRE(failed.size() == 1);
+  CHECK(json_field(failed[0].value, "payment_id") == third_id);
+  CHECK(json_field(failed[0].value, "failure.code") == "otp_rate_limited");
+  CHECK(stack.charges_for(third_id) == 0);
+
+  // Another destination has a limit of its own.
+  const std::string other_phone = "+14155550199";
+  auto other = stack.post_payment(R"({"order_id":"otp-order-4","amount":2500,"currency":"usd",)"
+                                  R"("payment_method":"pm_card_visa","otp":{"channel":"sms","destination":")" +
+                                  other_phone + R"("}})");
+  REQUIRE(other.status == 202);
+  const auto other_id = json_field(other.body, "payment_id");
+  CHECK(stack.wait_for_status(other_id, 30s, [](const std::string& s) { return s != "pending"; }) == "otp_required");
+  int other_codes = 0;
+  for (const auto& m : stack.read_topic(stack.topics().otp, 3)) {
+    if (m.key != other_id) continue;
+    CHECK(json_field(m.value, "destination") == other_phone);
+    ++other_codes;
+  }
+  CHECK(other_codes == 1);
+
+  // A resend for the first payment would be a third code to the phone: the API refuses it up front...
+  auto resend = stack.post("/api/v1/payments/" + first + "/otp", "");
+  CHECK(resend.status == 429);
+  CHECK(json_field(resend.body, "error.code") == "rate_limited");
+  CHECK(resend.header("Retry-After"));
+  // ...and the worker, which decides for good, refuses one that reaches it straight from Kafka: nothing is
+  // sent, the payment keeps waiting with its code.
+  stack.produce_command(first, R"({"command_id":"resend-over-limit","type":"payment.otp.send","payment_id":")" + first +
+                                   R"(","issued_at":"2026-12-01T10:00:00Z","data":{}})");
+  CHECK(wait_result(stack, first, "rate_limited"));
+  CHECK(json_field(stack.get("/api/v1/payments/" + first + "/status").body, "status") == "otp_required");
+  CHECK(stack.read_topic(stack.topics().otp, 4, 3s).size() == 3);
+  const auto codes = codes_for(stack, first, 3);
+  REQUIRE(codes.size() == 1);
+  CHECK(otp_field(stack, first, "state") == "active");
+  // The code it has still works.
+  CHECK(verify(stack, first, codes[0]).status == 202);
+  CHECK(stack.wait_for_status(first) == "succeeded");
+}
+
 TEST_CASE("card validation answers brand and last4 and never keeps the number or the CVC") {
   Stack stack({.start_worker = false});
   auto r = stack.post("/api/v1/cards/validate",

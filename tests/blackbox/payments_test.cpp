@@ -172,7 +172,9 @@ TEST_CASE("unknown payments are 404 and unknown routes say so") {
   CHECK(json_field(r.body, "error.code") == "not_found");
   CHECK(stack.get("/health").status == 200);
   CHECK(stack.get("/ready").status == 200);
-  auto metrics = stack.get("/metrics");
+  // Metrics are on the admin listener only.
+  CHECK(stack.get("/metrics").status == 404);
+  auto metrics = stack.admin_get("/metrics");
   CHECK(metrics.status == 200);
   CHECK(metrics.body.find("payments_api_requests_total") != std::string::npos);
 }

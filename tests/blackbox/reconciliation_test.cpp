@@ -46,7 +46,8 @@ void record_without_publishing(Stack& stack, const std::string& payment_id, cons
   REQUIRE(db);
   payments::store::PaymentRepository payments(*db.value());
   auto created = payments.create(
-      payments::store::pending_payment(payment_id, request.value(), payments::events::payment_request_json(request.value()),
+      payments::store::pending_payment(payment_id, stack.merchant(), request.value(),
+                                       payments::events::payment_request_json(request.value()),
                                        payments::events::request_fingerprint(request.value())),
       std::nullopt);
   REQUIRE(created);
@@ -102,9 +103,11 @@ TEST_CASE("a refund whose command never reached Kafka is published again and ref
   payments::store::RefundRecord refund;
   refund.id = data.refund_id;
   refund.payment_id = id;
+  refund.merchant_id = stack.merchant();
   refund.requested_amount = data.amount;
   refund.request_hash = payments::events::refund_fingerprint(id, data);
-  refund.stripe_idempotency_key = payments::refund_idempotency_key(id, data.refund_id);
+  refund.stripe_idempotency_key =
+      payments::refund_idempotency_key({stack.topic_prefix(), stack.merchant()}, id, data.refund_id);
   auto created = refunds.create(refund, std::nullopt);
   REQUIRE(created);
   REQUIRE(created->outcome == payments::store::CreateOutcome::created);

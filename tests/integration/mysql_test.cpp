@@ -72,8 +72,8 @@ TEST_CASE("a payment row written through SOCI reads back with its integer amount
   const long long amount = 99'999'999;
   REQUIRE(scratch.db().with_session([&](soci::session& sql) {
     soci::transaction tx(sql);
-    sql << "INSERT INTO payments (id, order_id, amount, currency, payment_method, status, request_hash, request_json,"
-           " created_at, updated_at) VALUES ('pay_1', 'order_1', :amount, 'jpy', 'pm_card_visa', 'pending',"
+    sql << "INSERT INTO payments (id, merchant_id, order_id, amount, currency, payment_method, status, request_hash,"
+           " request_json, created_at, updated_at) VALUES ('pay_1', 'm_store', 'order_1', :amount, 'jpy', 'pm_card_visa', 'pending',"
            " REPEAT('a', 64), '{}', NOW(6), NOW(6))",
         soci::use(amount);
     tx.commit();
@@ -92,8 +92,8 @@ TEST_CASE("a payment row written through SOCI reads back with its integer amount
 
   // The primary key refuses a second payment with the same id: one payment id, one row.
   auto duplicate = scratch.db().with_session([&](soci::session& sql) {
-    sql << "INSERT INTO payments (id, order_id, amount, currency, payment_method, status, request_hash, request_json,"
-           " created_at, updated_at) VALUES ('pay_1', 'order_2', 100, 'usd', 'pm_card_visa', 'pending',"
+    sql << "INSERT INTO payments (id, merchant_id, order_id, amount, currency, payment_method, status, request_hash,"
+           " request_json, created_at, updated_at) VALUES ('pay_1', 'm_store', 'order_2', 100, 'usd', 'pm_card_visa', 'pending',"
            " REPEAT('b', 64), '{}', NOW(6), NOW(6))";
   });
   REQUIRE_FALSE(duplicate);
@@ -129,6 +129,7 @@ void succeeded_payment(PaymentRepository& payments, const std::string& id, std::
 RefundRecord reserved_refund(RefundRepository& refunds, const std::string& id, const std::string& payment_id,
                              std::optional<std::int64_t> amount) {
   RefundRecord r;
+  r.merchant_id = kMerchant;
   r.id = id;
   r.payment_id = payment_id;
   r.requested_amount = amount;
@@ -536,6 +537,7 @@ TEST_CASE("settle: a full refund failed later puts the payment back to succeeded
 
   // Nothing more can be refunded while the full refund stands.
   RefundRecord more;
+  more.merchant_id = kMerchant;
   more.id = "ref_more";
   more.payment_id = "pay_f";
   more.currency = "usd";
@@ -614,6 +616,7 @@ TEST_CASE("settle: a pending refund that fails leaves the payment alone and rele
 
   // A refund never reserved (the API's row whose command never reached the worker) cannot be settled.
   RefundRecord unreserved;
+  unreserved.merchant_id = kMerchant;
   unreserved.id = "ref_u";
   unreserved.payment_id = "pay_p";
   unreserved.requested_amount = 100;

@@ -265,7 +265,7 @@ TEST_CASE("apply_all: of two writes to one payment from the same version, the fi
 namespace {
 
 IdempotencyRecord key_for(const std::string& key, const std::string& payment_id, char hash) {
-  return {"payments.create", key, std::string(64, hash), payment_id, 202, R"({"payment_id":")" + payment_id + R"("})"};
+  return {kMerchant, "payments.create", key, std::string(64, hash), payment_id, 202, R"({"payment_id":")" + payment_id + R"("})"};
 }
 
 }  // namespace

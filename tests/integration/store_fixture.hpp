@@ -66,9 +66,13 @@ class Store {
   RefundRepository refunds{scratch_.db()};
 };
 
+// The merchant the store tests' rows belong to, unless a test says otherwise.
+inline const std::string kMerchant = "m_store";
+
 inline PaymentRecord payment_row(const std::string& id, std::int64_t amount = 1000) {
   PaymentRecord p;
   p.id = id;
+  p.merchant_id = kMerchant;
   p.order_id = "order-" + id;
   p.amount = amount;
   p.currency = "usd";

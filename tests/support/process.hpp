@@ -20,15 +20,17 @@ namespace payments::testing {
 
 class ChildProcess {
  public:
+  // Standard output and error go to `log_path`; standard error to `stderr_path` instead when one is given.
   ChildProcess(std::string binary, std::vector<std::string> args, std::map<std::string, std::string> env,
-               std::string log_path)
+               std::string log_path, std::string stderr_path = {})
       : binary_(std::move(binary)), log_path_(std::move(log_path)) {
     pid_ = fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {
       const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      const int err = stderr_path.empty() ? fd : ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       dup2(fd, STDOUT_FILENO);
-      dup2(fd, STDERR_FILENO);
+      dup2(err, STDERR_FILENO);
       for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
       std::vector<char*> argv;
       argv.push_back(binary_.data());

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "payments/core/webhook_signature.hpp"
@@ -63,6 +65,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   sim_port_ = free_port();
   api_port_ = free_port();
   worker_port_ = free_port();
+  admin_port_ = free_port();
   if (!options_.webhook_secrets.empty()) webhook_secret_ = options_.webhook_secrets.front();
 
   auto admin = store::Database::connect({.mysql = mysql_admin(""), .pool_size = 1});
@@ -105,7 +108,9 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
                                         std::map<std::string, std::string>{}, run_dir_ + "/sim.log");
   wait_until([&] { return http_request(sim_port_, "GET", "/_sim/charges").status == 200; }, 20s, "stripe-sim");
 
+  api_key_ = create_api_key(options_.merchant);
   env = service_env();
+  for (const auto& [k, v] : options_.api_env) env[k] = v;
   api_ = std::make_unique<ChildProcess>(binary("apps/api/payments-api"), std::vector<std::string>{}, env,
                                         run_dir_ + "/api.log");
   wait_until([&] { return http_request(api_port_, "GET", "/ready").status == 200; }, 30s, "payments-api");
@@ -134,6 +139,8 @@ std::map<std::string, std::string> Stack::service_env() const {
   return {
       {"KAFKA_BROKERS", kafka_brokers()},
       {"KAFKA_TOPIC_PREFIX", topic_prefix_},
+      // Commands an order service produces without a merchant_id are the stack's own merchant's.
+      {"KAFKA_DEFAULT_MERCHANT", options_.merchant},
       {"WORKER_GROUP_ID", topic_prefix_ + "worker"},
       {"MYSQL_HOST", env_or("MYSQL_HOST", "127.0.0.1")},
       {"MYSQL_PORT", env_or("MYSQL_PORT", "3306")},
@@ -146,6 +153,7 @@ std::map<std::string, std::string> Stack::service_env() const {
       {"OTP_SECRET", "otp_blackbox_secret"},
       {"API_PORT", std::to_string(api_port_)},
       {"API_BIND_ADDRESS", "127.0.0.1"},
+      {"API_ADMIN_PORT", std::to_string(admin_port_)},
       {"WORKER_METRICS_PORT", std::to_string(worker_port_)},
       {"WORKER_METRICS_BIND_ADDRESS", "127.0.0.1"},
       {"LOG_LEVEL", "info"},
@@ -186,12 +194,56 @@ void Stack::kill_worker() { worker_->stop(SIGKILL); }
 int Stack::stop_worker() { return worker_->stop(SIGTERM); }
 
 HttpResult Stack::post_payment(const std::string& body, std::optional<std::string> key) {
-  std::vector<std::pair<std::string, std::string>> headers;
-  if (key) headers.emplace_back("Idempotency-Key", *key);
-  return http_request(api_port_, "POST", "/api/v1/payments", body, headers);
+  return post("/api/v1/payments", body, std::move(key));
 }
 
-HttpResult Stack::get(const std::string& target) { return http_request(api_port_, "GET", target); }
+HttpResult Stack::get(const std::string& target) {
+  return request("GET", target, {}, {{"Authorization", api_key_.bearer()}});
+}
+
+HttpResult Stack::request(const std::string& method, const std::string& target, const std::string& body,
+                          const std::vector<std::pair<std::string, std::string>>& headers) {
+  return http_request(api_port_, method, target, body, headers);
+}
+
+HttpResult Stack::admin_get(const std::string& target) { return http_request(admin_port_, "GET", target); }
+
+Stack::AdminRun Stack::admin_api_keys(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"api-keys"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const std::string out_path = run_dir_ + "/admin-keys.out";
+  const std::string err_path = run_dir_ + "/admin-keys.err";
+  std::filesystem::remove(out_path);
+  std::filesystem::remove(err_path);
+  ChildProcess admin(binary("tools/admin/payments-admin"), argv, service_env(), out_path, err_path);
+  AdminRun run;
+  run.exit_code = admin.wait_exit(30s);
+  run.output = admin.output();
+  std::ifstream err(err_path);
+  run.output += std::string(std::istreambuf_iterator<char>(err), {});
+  std::string stdout_text = admin.output();
+  while (!stdout_text.empty() && stdout_text.back() == '\n') stdout_text.pop_back();
+  run.last_line = stdout_text.substr(stdout_text.find_last_of('\n') + 1);
+  return run;
+}
+
+ApiKeyMade Stack::create_api_key(const std::string& merchant, const std::vector<std::string>& flags) {
+  std::vector<std::string> args{"create", "--merchant", merchant};
+  args.insert(args.end(), flags.begin(), flags.end());
+  const AdminRun run = admin_api_keys(args);
+  REQUIRE_MESSAGE(run.exit_code == 0, run.output);
+  ApiKeyMade key;
+  key.secret = run.last_line;
+  const auto at = run.output.find("key_id: ");
+  REQUIRE(at != std::string::npos);
+  key.id = run.output.substr(at + 8, run.output.find('\n', at) - at - 8);
+  if (api_) {
+    // A running API picks new keys up within a second (its snapshot's refresh): wait until it knows this one.
+    wait_until([&] { return request("GET", "/api/v1/refunds/ref_probe", {}, {{"Authorization", key.bearer()}}).status != 401; },
+               10s, "the new API key");
+  }
+  return key;
+}
 
 std::string Stack::wait_for_status(const std::string& payment_id, std::chrono::seconds timeout,
                                    const std::function<bool(const std::string&)>& done) {
@@ -276,7 +328,7 @@ Stack::SimRefunds Stack::refunds_for(const std::string& payment_id) {
 }
 
 HttpResult Stack::post(const std::string& target, const std::string& body, std::optional<std::string> key) {
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> headers{{"Authorization", api_key_.bearer()}};
   if (key) headers.emplace_back("Idempotency-Key", *key);
   return http_request(api_port_, "POST", target, body, headers);
 }

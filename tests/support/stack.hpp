@@ -35,6 +35,17 @@ struct StackOptions {
   // webhook_secrets.front(), as Stripe would. Off: the simulator records no events and the only webhooks
   // the API sees are the ones a test posts (post_webhook); turn on later with set_sim_webhooks(true).
   bool sim_webhooks = true;
+  // The merchant of the API key the stack makes for itself, which get/post/post_payment send; also the
+  // worker's KAFKA_DEFAULT_MERCHANT.
+  std::string merchant = "m_blackbox";
+  std::map<std::string, std::string> api_env;  // extra settings for the API (rate limits, JWTs)
+};
+
+// An API key made with `payments-admin api-keys create`: its id and the secret it printed.
+struct ApiKeyMade {
+  std::string id;
+  std::string secret;
+  [[nodiscard]] std::string bearer() const { return "Bearer " + secret; }
 };
 
 class Stack {
@@ -58,8 +69,27 @@ class Stack {
   ChildProcess& api() { return *api_; }
   ChildProcess& worker() { return *worker_; }
 
+  // These three send the stack's own API key (StackOptions::merchant, every scope).
   HttpResult post_payment(const std::string& body, std::optional<std::string> idempotency_key = std::nullopt);
   HttpResult get(const std::string& target);
+  // Any request to the public port, with exactly these headers (no key unless one is among them).
+  HttpResult request(const std::string& method, const std::string& target, const std::string& body = {},
+                     const std::vector<std::pair<std::string, std::string>>& headers = {});
+  // GET on the API's admin listener (/ready with details, /metrics).
+  HttpResult admin_get(const std::string& target);
+  // Runs `payments-admin api-keys <args>` against this stack's database; returns its exit code and output.
+  struct AdminRun {
+    int exit_code = -1;
+    std::string output;       // stdout and stderr as the test support's process captures them
+    std::string last_line;    // of stdout: the secret, for create
+  };
+  AdminRun admin_api_keys(const std::vector<std::string>& args);
+  // A new key for `merchant` (REQUIREs success); extra flags as `payments-admin api-keys create` takes them.
+  // With the API running, returns once the API accepts the key.
+  ApiKeyMade create_api_key(const std::string& merchant, const std::vector<std::string>& flags = {});
+  const ApiKeyMade& api_key() const { return api_key_; }
+  const std::string& merchant() const { return options_.merchant; }
+  const std::string& topic_prefix() const { return topic_prefix_; }
   // Polls /status until `done` accepts the status (default: a terminal one) or the timeout passes.
   std::string wait_for_status(const std::string& payment_id,
                               std::chrono::seconds timeout = std::chrono::seconds(30),
@@ -129,6 +159,8 @@ class Stack {
   std::uint16_t api_port_ = 0;
   std::uint16_t sim_port_ = 0;
   std::uint16_t worker_port_ = 0;
+  std::uint16_t admin_port_ = 0;
+  ApiKeyMade api_key_;
   std::unique_ptr<store::Database> admin_;
   std::unique_ptr<events::Producer> producer_;
   std::unique_ptr<ChildProcess> sim_;

@@ -1,12 +1,14 @@
 // payments-admin: the operator's set-up steps.
 //   payments-admin migrate [--dir schemas/mysql]  applies V*.sql to MYSQL_DATABASE, each version once
 //   payments-admin topics                         creates the contract's Kafka topics that are missing
+//   payments-admin api-keys create|list|revoke    the API keys callers authenticate with (api_keys.cpp)
 // Migrations run as MYSQL_ADMIN_USER (DDL rights); the services connect as MYSQL_USER with DML rights only.
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <string_view>
 
+#include "api_keys.hpp"
 #include "payments/core/config.hpp"
 #include "payments/core/log.hpp"
 #include "payments/events/kafka.hpp"
@@ -21,7 +23,8 @@ int fail(const payments::Error& error) {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: payments-admin migrate [--dir schemas/mysql] | topics [--partitions N]\n");
+  std::fprintf(stderr,
+               "usage: payments-admin migrate [--dir schemas/mysql] | topics [--partitions N] | api-keys ...\n");
   return 2;
 }
 
@@ -58,6 +61,12 @@ int topics(const payments::ServiceConfig& config, int partitions) {
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
   const std::string_view command = argv[1];
+  if (command == "api-keys") {
+    auto config = payments::load_config(payments::process_environment(), {"MYSQL_USER"});
+    if (!config) return fail(config.error());
+    payments::log::set_level(config->log_level);
+    return payments::admin::api_keys_command(config.value(), argc - 2, argv + 2);
+  }
   std::string directory = "schemas/mysql";
   int partitions = payments::events::kDefaultPartitions;
   for (int i = 2; i < argc; ++i) {

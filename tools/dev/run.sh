@@ -21,6 +21,21 @@ trap cleanup INT TERM EXIT
 "$ROOT/tools/dev/infra.sh" up
 export KAFKA_BROKERS MYSQL_HOST MYSQL_PORT MYSQL_DATABASE MYSQL_USER MYSQL_PASSWORD
 
+# A development API key for merchant `dev`: reused while it is active in this database, else made anew.
+# The secret is kept in .local/dev-api-key (mode 600) for curl; the key id beside it.
+dev_key_file="$ROOT/.local/dev-api-key"
+dev_key_id_file="$dev_key_file.id"
+if [ -s "$dev_key_file" ] && [ -s "$dev_key_id_file" ] &&
+  "$BIN/tools/admin/payments-admin" api-keys list --merchant dev 2>/dev/null |
+  awk -v id="$(cat "$dev_key_id_file")" '$1 == id && $3 == "active" { found = 1 } END { exit !found }'; then
+  log "reusing the development API key $(cat "$dev_key_id_file") for merchant dev"
+else
+  created=$("$BIN/tools/admin/payments-admin" api-keys create --merchant dev)
+  (umask 077; tail -n 1 <<<"$created" >"$dev_key_file")
+  sed -n 's/^key_id: //p' <<<"$created" >"$dev_key_id_file"
+  log "made a development API key $(cat "$dev_key_id_file") for merchant dev"
+fi
+
 if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
   : "${STRIPE_SIM_PORT:=12111}"
   cat >&2 <<BANNER
@@ -52,5 +67,7 @@ export STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_WEBHOOK_SECRET OTP_SECRET
 pids+=($!)
 "$BIN/apps/api/payments-api" &
 pids+=($!)
-log "API on http://127.0.0.1:${API_PORT:-8080}, worker metrics on :${WORKER_METRICS_PORT:-9091}. Ctrl-C stops everything."
+log "API on http://127.0.0.1:${API_PORT:-8080} (admin :${API_ADMIN_PORT:-9090}), worker metrics on :${WORKER_METRICS_PORT:-9091}."
+log "API key for merchant dev: $(cat "$dev_key_file")   (curl -H \"Authorization: Bearer \$(cat .local/dev-api-key)\" ...)"
+log "Ctrl-C stops everything."
 wait -n "${pids[@]}"

@@ -36,6 +36,13 @@ class CachedCheck {
   std::chrono::steady_clock::time_point checked_at_;
 };
 
+// What handling one request learnt on the way that the response must carry: the route's name (for metrics)
+// and the caller's rate-limit state (for the RateLimit-* headers).
+struct RouteInfo {
+  std::string name = "unknown";
+  std::optional<auth::RateDecision> rate;
+};
+
 struct PaymentsApi::Impl {
   // Payments created at the same moment share one transaction (see PaymentRepository::create_all).
   static constexpr std::size_t kMaxCreateBatch = 128;
@@ -63,24 +70,39 @@ struct PaymentsApi::Impl {
         .add();
   }
 
-  boost::asio::awaitable<http::Response> route(const http::Request& request, std::string& route_name);
-  boost::asio::awaitable<http::Response> create_payment(const http::Request& request);
-  boost::asio::awaitable<http::Response> read_payment(std::string payment_id, bool status_only);
-  http::Response ready();
+  boost::asio::awaitable<http::Response> route(const http::Request& request, RouteInfo& info);
+  // access.cpp: the caller a request proves, within its rate and with `scope`; else the error to answer.
+  Result<auth::Principal> authorize(const http::Request& request, auth::Scope scope, RouteInfo& info);
+  // The payment when it exists and is the caller's; nullopt otherwise, exactly alike (no existence oracle).
+  boost::asio::awaitable<Result<std::optional<store::PaymentRecord>>> find_own(std::string payment_id,
+                                                                               const auth::Principal& caller);
+
+  boost::asio::awaitable<http::Response> create_payment(const http::Request& request, const auth::Principal& caller);
+  boost::asio::awaitable<http::Response> read_payment(std::string payment_id, bool status_only,
+                                                      const auth::Principal& caller);
+  http::Response ready(bool details);
   boost::asio::awaitable<Status> publish(events::OutgoingMessage message);
+  // A command of the caller's merchant, keyed by its payment.
+  events::OutgoingMessage command_message(events::CommandType type, const std::string& payment_id,
+                                          const auth::Principal& caller, std::string data_json);
 
   // refunds.cpp
-  boost::asio::awaitable<http::Response> create_refund(const http::Request& request, std::string payment_id);
-  boost::asio::awaitable<http::Response> list_refunds(std::string payment_id);
-  boost::asio::awaitable<http::Response> read_refund(std::string refund_id);
+  boost::asio::awaitable<http::Response> create_refund(const http::Request& request, std::string payment_id,
+                                                       const auth::Principal& caller);
+  boost::asio::awaitable<http::Response> list_refunds(std::string payment_id, const auth::Principal& caller);
+  boost::asio::awaitable<http::Response> read_refund(std::string refund_id, const auth::Principal& caller);
 
   // otp.cpp
-  boost::asio::awaitable<http::Response> send_otp(std::string payment_id);
-  boost::asio::awaitable<http::Response> verify_otp(const http::Request& request, std::string payment_id);
-  // The payment when it is waiting for a one-time code; else the error to answer with.
-  boost::asio::awaitable<Result<store::PaymentRecord>> waiting_for_code(std::string payment_id);
+  boost::asio::awaitable<http::Response> send_otp(std::string payment_id, const auth::Principal& caller);
+  boost::asio::awaitable<http::Response> verify_otp(const http::Request& request, std::string payment_id,
+                                                    const auth::Principal& caller);
+  // The caller's payment when it is waiting for a one-time code; else the error to answer with.
+  boost::asio::awaitable<Result<store::PaymentRecord>> waiting_for_code(std::string payment_id,
+                                                                       const auth::Principal& caller);
+  // How many codes went to this payment's destination within the last hour (0 when it has no challenge).
+  boost::asio::awaitable<Result<int>> codes_sent_to_destination(std::string payment_id);
   boost::asio::awaitable<http::Response> publish_otp_command(events::CommandType type, std::string payment_id,
-                                                             std::string data_json);
+                                                             const auth::Principal& caller, std::string data_json);
 
   // webhooks.cpp: POST /api/v1/webhooks/stripe.
   boost::asio::awaitable<http::Response> receive_stripe_webhook(const http::Request& request);

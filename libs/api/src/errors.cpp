@@ -13,6 +13,9 @@ int http_status(ErrorCode code) noexcept {
     case ErrorCode::invalid_state: return 409;
     case ErrorCode::unavailable: return 503;
     case ErrorCode::internal: return 500;
+    case ErrorCode::unauthenticated: return 401;
+    case ErrorCode::forbidden: return 403;
+    case ErrorCode::rate_limited: return 429;
   }
   return 500;
 }
@@ -29,6 +32,7 @@ http::Response error_response(const Error& error) {
   response.status = http_status(error.code);
   response.body = b.str();
   if (error.code == ErrorCode::unavailable) response.with_header("Retry-After", "1");
+  if (error.code == ErrorCode::unauthenticated) response.with_header("WWW-Authenticate", "Bearer");
   return response;
 }
 

@@ -39,6 +39,69 @@ http::Response method_not_allowed(const char* allow) {
       .with_header("Allow", allow);
 }
 
+enum class Action {
+  payments_create,
+  payments_get,
+  payments_status,
+  otp_send,
+  otp_verify,
+  refunds_create,
+  refunds_list,
+  refunds_get,
+  cards_validate,
+};
+
+// A route that needs a credential: what it does, the scope it needs, and the id in its path.
+struct ProtectedRoute {
+  std::string name;  // for metrics
+  Action action;
+  auth::Scope scope;
+  bool method_ok;
+  const char* allow;  // the methods the path takes, for 405
+  std::string id;     // the payment's or refund's id in the path; empty when none
+};
+
+// The one table of protected routes and their scopes.
+std::optional<ProtectedRoute> match_protected(const std::vector<std::string_view>& parts, const std::string& method) {
+  using auth::Scope;
+  const bool get = method == "GET";
+  const bool post = method == "POST";
+  if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1") return std::nullopt;
+  const std::string id = parts.size() > 3 ? std::string(parts[3]) : std::string();
+  if (parts[2] == "payments") {
+    if (parts.size() == 3) return ProtectedRoute{"payments.create", Action::payments_create, Scope::payments_write, post, "POST", {}};
+    if (parts.size() == 4) return ProtectedRoute{"payments.get", Action::payments_get, Scope::payments_read, get, "GET", id};
+    if (parts.size() == 5 && parts[4] == "status") {
+      return ProtectedRoute{"payments.status", Action::payments_status, Scope::payments_read, get, "GET", id};
+    }
+    if (parts.size() == 5 && parts[4] == "otp") {
+      return ProtectedRoute{"otp.send", Action::otp_send, Scope::payments_write, post, "POST", id};
+    }
+    if (parts.size() == 6 && parts[4] == "otp" && parts[5] == "verify") {
+      return ProtectedRoute{"otp.verify", Action::otp_verify, Scope::payments_write, post, "POST", id};
+    }
+    if (parts.size() == 5 && parts[4] == "refunds") {
+      if (post) return ProtectedRoute{"refunds.create", Action::refunds_create, Scope::refunds_write, true, "GET, POST", id};
+      return ProtectedRoute{"refunds.list", Action::refunds_list, Scope::payments_read, get, "GET, POST", id};
+    }
+    return std::nullopt;
+  }
+  if (parts[2] == "refunds" && parts.size() == 4) {
+    return ProtectedRoute{"refunds.get", Action::refunds_get, Scope::payments_read, get, "GET", id};
+  }
+  if (parts[2] == "cards" && parts.size() == 4 && parts[3] == "validate") {
+    return ProtectedRoute{"cards.validate", Action::cards_validate, Scope::payments_write, post, "POST", {}};
+  }
+  return std::nullopt;
+}
+
+void add_rate_headers(http::Response& response, const auth::RateDecision& rate) {
+  response.with_header("RateLimit-Limit", std::to_string(rate.limit))
+      .with_header("RateLimit-Remaining", std::to_string(rate.remaining))
+      .with_header("RateLimit-Reset", std::to_string(rate.reset.count()));
+  if (!rate.allowed) response.with_header("Retry-After", std::to_string(rate.retry_after.count()));
+}
+
 }  // namespace
 
 http::Response json_response(int status, std::string body) {
@@ -64,98 +127,90 @@ PaymentsApi::PaymentsApi(Dependencies dependencies) : impl_(std::make_unique<Imp
 PaymentsApi::~PaymentsApi() = default;
 
 awaitable<http::Response> PaymentsApi::handle(http::Request request) {
-  std::string route_name = "unknown";
-  http::Response response = co_await impl_->route(request, route_name);
-  impl_->count(route_name, response.status);
+  RouteInfo info;
+  http::Response response = co_await impl_->route(request, info);
+  if (info.rate) add_rate_headers(response, *info.rate);
+  // Payment data, errors included, must not sit in a shared or browser cache.
+  response.with_header("Cache-Control", "no-store");
+  impl_->count(info.name, response.status);
   co_return response;
 }
 
-awaitable<http::Response> PaymentsApi::Impl::route(const http::Request& request, std::string& name) {
+http::Response PaymentsApi::handle_admin(const http::Request& request) {
+  const auto path = request.path();
+  if (request.method != "GET") return method_not_allowed("GET");
+  if (path == "/health") return json_response(200, R"({"status":"ok"})");
+  if (path == "/ready") return impl_->ready(true);
+  if (path == "/metrics") {
+    http::Response metrics = json_response(200, impl_->deps.metrics.render());
+    metrics.content_type = "text/plain; version=0.0.4";
+    return metrics;
+  }
+  return error_response(not_found("admin path"));
+}
+
+awaitable<http::Response> PaymentsApi::Impl::route(const http::Request& request, RouteInfo& info) {
   const auto parts = split_path(request.path());
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
 
-  if (parts.size() == 1 && (parts[0] == "health" || parts[0] == "ready" || parts[0] == "metrics")) {
-    name = parts[0];
+  // Open: liveness, a bare readiness answer, and Stripe's webhooks (their signature is the credential).
+  if (parts.size() == 1 && (parts[0] == "health" || parts[0] == "ready")) {
+    info.name = std::string(parts[0]);
     if (!get) co_return method_not_allowed("GET");
     if (parts[0] == "health") co_return json_response(200, R"({"status":"ok"})");
-    if (parts[0] == "ready") co_return ready();
-    http::Response metrics = json_response(200, deps.metrics.render());
-    metrics.content_type = "text/plain; version=0.0.4";
-    co_return metrics;
+    co_return ready(false);
   }
-
-  if (parts.size() >= 3 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "payments") {
-    if (parts.size() == 3) {
-      name = "payments.create";
-      if (!post) co_return method_not_allowed("POST");
-      co_return co_await create_payment(request);
-    }
-    const std::string payment_id(parts[3]);
-    if (!is_valid_external_id(payment_id)) co_return error_response(not_found("payment"));
-    if (parts.size() == 4) {
-      name = "payments.get";
-      if (!get) co_return method_not_allowed("GET");
-      co_return co_await read_payment(payment_id, false);
-    }
-    if (parts.size() == 5 && parts[4] == "status") {
-      name = "payments.status";
-      if (!get) co_return method_not_allowed("GET");
-      co_return co_await read_payment(payment_id, true);
-    }
-    if (parts.size() == 5 && parts[4] == "otp") {
-      name = "otp.send";
-      if (!post) co_return method_not_allowed("POST");
-      co_return co_await send_otp(payment_id);
-    }
-    if (parts.size() == 6 && parts[4] == "otp" && parts[5] == "verify") {
-      // The body holds a one-time code: never logged, never echoed.
-      name = "otp.verify";
-      if (!post) co_return method_not_allowed("POST");
-      co_return co_await verify_otp(request, payment_id);
-    }
-    if (parts.size() == 5 && parts[4] == "refunds") {
-      name = get ? "refunds.list" : "refunds.create";
-      if (post) co_return co_await create_refund(request, payment_id);
-      if (get) co_return co_await list_refunds(payment_id);
-      co_return method_not_allowed("GET, POST");
-    }
-  }
-
-  if (parts.size() == 4 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "refunds") {
-    name = "refunds.get";
-    if (!get) co_return method_not_allowed("GET");
-    co_return co_await read_refund(std::string(parts[3]));
-  }
-
   if (parts.size() == 4 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "webhooks" && parts[3] == "stripe") {
     // Stripe's events: the raw body is verified, then published verbatim; it is never logged.
-    name = "webhooks.stripe";
+    info.name = "webhooks.stripe";
     if (!post) co_return method_not_allowed("POST");
     co_return co_await receive_stripe_webhook(request);
   }
 
-  if (parts.size() == 4 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "cards" && parts[3] == "validate") {
-    // Stateless, no I/O. This body holds a card number by design: it is never logged, stored or published.
-    name = "cards.validate";
-    if (!post) co_return method_not_allowed("POST");
-    co_return validate_card_request(request, current_year_month());
+  const std::optional<ProtectedRoute> match = match_protected(parts, request.method);
+  if (!match) {
+    co_return error_response({ErrorCode::not_found,
+                              "no route for " + request.method + " " + std::string(request.path().substr(0, 200)),
+                              {}});
   }
-  co_return error_response({ErrorCode::not_found, "no route for " + request.method + " " +
-                                                      std::string(request.path().substr(0, 200)),
-                            {}});
+  info.name = match->name;
+  auto caller_or = authorize(request, match->scope, info);
+  if (!caller_or) co_return error_response(caller_or.error());
+  const auth::Principal& caller = caller_or.value();
+  if (!match->method_ok) co_return method_not_allowed(match->allow);
+  if (!match->id.empty() && !is_valid_external_id(match->id)) {
+    co_return error_response(not_found(match->action == Action::refunds_get ? "refund" : "payment"));
+  }
+
+  switch (match->action) {
+    case Action::payments_create: co_return co_await create_payment(request, caller);
+    case Action::payments_get: co_return co_await read_payment(match->id, false, caller);
+    case Action::payments_status: co_return co_await read_payment(match->id, true, caller);
+    // The body holds a one-time code: never logged, never echoed.
+    case Action::otp_send: co_return co_await send_otp(match->id, caller);
+    case Action::otp_verify: co_return co_await verify_otp(request, match->id, caller);
+    case Action::refunds_create: co_return co_await create_refund(request, match->id, caller);
+    case Action::refunds_list: co_return co_await list_refunds(match->id, caller);
+    case Action::refunds_get: co_return co_await read_refund(match->id, caller);
+    // Stateless, no I/O. This body holds a card number by design: it is never logged, stored or published.
+    case Action::cards_validate: co_return validate_card_request(request, current_year_month());
+  }
+  co_return error_response(Error::internal("unrouted action"));
 }
 
-http::Response PaymentsApi::Impl::ready() {
+http::Response PaymentsApi::Impl::ready(bool details) {
   const auto kafka = kafka_ready.get();
   const auto database = database_ready.get();
+  const bool up = kafka && database;
   json::Builder b;
-  b.begin_object()
-      .field("status", kafka && database ? "ready" : "not_ready")
-      .field("kafka", kafka ? "ok" : kafka.error().message)
-      .field("mysql", database ? "ok" : database.error().message)
-      .end_object();
-  return json_response(kafka && database ? 200 : 503, b.str());
+  b.begin_object().field("status", up ? "ready" : "not_ready");
+  if (details) {
+    // Only on the admin listener: hosts, users and error texts are for operators.
+    b.field("kafka", kafka ? "ok" : kafka.error().message).field("mysql", database ? "ok" : database.error().message);
+  }
+  b.end_object();
+  return json_response(up ? 200 : 503, b.str());
 }
 
 awaitable<Status> PaymentsApi::Impl::publish(events::OutgoingMessage message) {
@@ -167,7 +222,20 @@ awaitable<Status> PaymentsApi::Impl::publish(events::OutgoingMessage message) {
   co_return delivered;
 }
 
-awaitable<http::Response> PaymentsApi::Impl::create_payment(const http::Request& request) {
+awaitable<http::Response> PaymentsApi::Impl::create_payment(const http::Request& request,
+                                                             const auth::Principal& caller) {
+  if (deps.declines.is_limited(caller.key_id)) {
+    // A card-testing brake: nothing is recorded or published.
+    deps.metrics.counter("payments_api_decline_limited_total", "New payments refused after too many declines").add();
+    log::warn("payment refused: too many declines", {{"key_id", caller.key_id}});
+    http::Response refused = error_response(
+        {ErrorCode::rate_limited,
+         "too many declined payments with this key in the last " +
+             std::to_string(deps.declines.settings().window.count() / 60) + " minutes; retry later",
+         {}});
+    refused.with_header("Retry-After", "60");
+    co_return refused;
+  }
   // The body is never logged: it may hold what a careless caller pasted (a card number).
   auto parsed = events::parse_payment_request(request.body);
   if (!parsed) co_return error_response(parsed.error());
@@ -176,11 +244,15 @@ awaitable<http::Response> PaymentsApi::Impl::create_payment(const http::Request&
   auto header = idempotency_key(request);
   if (!header) co_return error_response(header.error());
   std::optional<store::IdempotencyRecord> key;
-  if (header.value()) key = store::IdempotencyRecord{kCreateScope, *header.value(), {}, {}, 202, {}};
+  if (header.value()) {
+    key = store::IdempotencyRecord{caller.merchant_id, kCreateScope, *header.value(), {}, {}, 202, {}};
+  }
 
   const auto payment_id = PaymentId::generate(deps.random).str();
-  const store::PaymentRecord record = store::pending_payment(payment_id, payment, events::payment_request_json(payment),
-                                                            events::request_fingerprint(payment));
+  store::PaymentRecord record = store::pending_payment(payment_id, caller.merchant_id, payment,
+                                                      events::payment_request_json(payment),
+                                                      events::request_fingerprint(payment));
+  record.credential_id = caller.key_id;
   const std::string accepted = accepted_view(payment_id);
   if (key) {
     key->request_hash = record.request_hash;
@@ -215,11 +287,8 @@ awaitable<http::Response> PaymentsApi::Impl::create_payment(const http::Request&
   }
 
   // 2. The command, durably in Kafka before the answer.
-  events::CommandEnvelope command{new_uuid_v4(deps.random), events::CommandType::payment_create, payment_id,
-                                  rfc3339_now(), record.request_json};
-  events::OutgoingMessage message{deps.topics.commands, payment_id,
-                                  events::serialize_command(command), {}};
-  auto published = co_await publish(std::move(message));
+  auto published = co_await publish(
+      command_message(events::CommandType::payment_create, payment_id, caller, record.request_json));
   if (!published) {
     // Undo: the payment can never be charged and the key is free again, so nothing is half-written.
     log::warn("payment command not queued; withdrawing", {{"payment_id", payment_id},
@@ -230,14 +299,16 @@ awaitable<http::Response> PaymentsApi::Impl::create_payment(const http::Request&
     }
     co_return error_response(Error::unavailable("payments are temporarily unavailable (queue); nothing was charged"));
   }
-  log::info("payment accepted", {{"payment_id", payment_id}, {"order_id", payment.order_id}});
+  log::info("payment accepted",
+            {{"payment_id", payment_id}, {"order_id", payment.order_id}, {"key_id", caller.key_id}});
   http::Response response = json_response(202, accepted);
   response.with_header("Location", status_url(payment_id));
   co_return response;
 }
 
-awaitable<http::Response> PaymentsApi::Impl::read_payment(std::string payment_id, bool status_only) {
-  auto found = co_await run_blocking(deps.blocking, [&] { return deps.payments.find(payment_id); });
+awaitable<http::Response> PaymentsApi::Impl::read_payment(std::string payment_id, bool status_only,
+                                                           const auth::Principal& caller) {
+  auto found = co_await find_own(payment_id, caller);
   if (!found) co_return error_response(Error::unavailable("payments are temporarily unavailable"));
   if (!found.value()) co_return error_response(not_found("payment"));
   const auto& payment = *found.value();

@@ -15,7 +15,8 @@ using runtime::run_blocking;
 constexpr const char* kRefundScope = "refunds.create";
 }  // namespace
 
-awaitable<http::Response> PaymentsApi::Impl::create_refund(const http::Request& request, std::string payment_id) {
+awaitable<http::Response> PaymentsApi::Impl::create_refund(const http::Request& request, std::string payment_id,
+                                                            const auth::Principal& caller) {
   auto parsed = events::parse_refund_request(request.body.empty() ? "{}" : request.body, false);
   if (!parsed) co_return error_response(parsed.error());
   auto header = idempotency_key(request);
@@ -26,16 +27,20 @@ awaitable<http::Response> PaymentsApi::Impl::create_refund(const http::Request& 
   const std::string fingerprint = events::refund_fingerprint(payment_id, data);
   const std::string accepted = refund_accepted_view(data.refund_id);
   std::optional<store::IdempotencyRecord> key;
-  if (header.value()) key = store::IdempotencyRecord{kRefundScope, *header.value(), fingerprint, data.refund_id, 202,
-                                                     accepted};
+  if (header.value()) {
+    key = store::IdempotencyRecord{caller.merchant_id, kRefundScope, *header.value(), fingerprint, data.refund_id, 202,
+                                   accepted};
+  }
 
   store::RefundRecord record;
   record.id = data.refund_id;
   record.payment_id = payment_id;
+  record.merchant_id = caller.merchant_id;
   record.requested_amount = data.amount;
   record.reason = data.reason;
   record.request_hash = fingerprint;
-  record.stripe_idempotency_key = refund_idempotency_key(payment_id, data.refund_id);
+  record.stripe_idempotency_key =
+      refund_idempotency_key({deps.environment, caller.merchant_id}, payment_id, data.refund_id);
 
   auto created = co_await run_blocking(deps.blocking, [&] { return deps.refunds.create(record, key); });
   if (!created) co_return error_response(Error::unavailable("refunds are temporarily unavailable; retry with the "
@@ -57,24 +62,22 @@ awaitable<http::Response> PaymentsApi::Impl::create_refund(const http::Request& 
     case Outcome::created: break;
   }
 
-  events::CommandEnvelope command{new_uuid_v4(deps.random), events::CommandType::refund_create, payment_id,
-                                  rfc3339_now(), events::refund_request_json(data)};
-  events::OutgoingMessage message{deps.topics.commands, payment_id, events::serialize_command(command), {}};
-  auto published = co_await publish(std::move(message));
+  auto published = co_await publish(
+      command_message(events::CommandType::refund_create, payment_id, caller, events::refund_request_json(data)));
   if (!published) {
     const std::string refund_id = data.refund_id;
     auto withdrawn = co_await run_blocking(deps.blocking, [&] { return deps.refunds.withdraw(refund_id, key); });
     if (!withdrawn) log::error("refund withdraw failed", {{"refund_id", refund_id}});
     co_return error_response(Error::unavailable("refunds are temporarily unavailable (queue); nothing was refunded"));
   }
-  log::info("refund accepted", {{"payment_id", payment_id}, {"refund_id", data.refund_id}});
+  log::info("refund accepted", {{"payment_id", payment_id}, {"refund_id", data.refund_id}, {"key_id", caller.key_id}});
   http::Response response = json_response(202, accepted);
   response.with_header("Location", "/api/v1/refunds/" + data.refund_id);
   co_return response;
 }
 
-awaitable<http::Response> PaymentsApi::Impl::list_refunds(std::string payment_id) {
-  auto payment = co_await run_blocking(deps.blocking, [&] { return deps.payments.find(payment_id); });
+awaitable<http::Response> PaymentsApi::Impl::list_refunds(std::string payment_id, const auth::Principal& caller) {
+  auto payment = co_await find_own(payment_id, caller);
   if (!payment) co_return error_response(Error::unavailable("refunds are temporarily unavailable"));
   if (!payment.value()) co_return error_response(not_found("payment"));
   auto refunds = co_await run_blocking(deps.blocking, [&] { return deps.refunds.for_payment(payment_id); });
@@ -82,11 +85,11 @@ awaitable<http::Response> PaymentsApi::Impl::list_refunds(std::string payment_id
   co_return json_response(200, refund_list_view(payment_id, refunds.value()));
 }
 
-awaitable<http::Response> PaymentsApi::Impl::read_refund(std::string refund_id) {
+awaitable<http::Response> PaymentsApi::Impl::read_refund(std::string refund_id, const auth::Principal& caller) {
   if (!is_valid_external_id(refund_id)) co_return error_response(not_found("refund"));
   auto refund = co_await run_blocking(deps.blocking, [&] { return deps.refunds.find(refund_id); });
   if (!refund) co_return error_response(Error::unavailable("refunds are temporarily unavailable"));
-  if (!refund.value()) co_return error_response(not_found("refund"));
+  if (!refund.value() || refund.value()->merchant_id != caller.merchant_id) co_return error_response(not_found("refund"));
   co_return json_response(200, refund_view(*refund.value()));
 }
 

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "payments/core/ids.hpp"
+
 namespace payments {
 namespace {
 
@@ -18,6 +20,20 @@ Result<std::uint16_t> parse_port(std::string_view name, const std::string& text)
 }
 
 }  // namespace
+
+Result<int> int_setting(const EnvLookup& env, std::string_view name, int fallback, int min, int max) {
+  const auto text = env(name);
+  if (!text || text->empty()) return fallback;
+  int value = 0;
+  const auto* end = text->data() + text->size();
+  const auto [ptr, ec] = std::from_chars(text->data(), end, value);
+  if (ec != std::errc{} || ptr != end || value < min || value > max) {
+    return Error::validation(std::string(name), std::string(name) + " must be a whole number from " +
+                                                    std::to_string(min) + " to " + std::to_string(max) + ", got '" +
+                                                    *text + "'");
+  }
+  return value;
+}
 
 EnvLookup process_environment() {
   return [](std::string_view name) -> std::optional<std::string> {
@@ -46,6 +62,7 @@ Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<st
   text("KAFKA_BROKERS", config.kafka.brokers);
   text("KAFKA_TOPIC_PREFIX", config.kafka.topic_prefix);
   text("WORKER_GROUP_ID", config.kafka.consumer_group);
+  text("KAFKA_DEFAULT_MERCHANT", config.kafka.default_merchant);
   text("MYSQL_HOST", config.mysql.host);
   text("MYSQL_USER", config.mysql.user);
   secret("MYSQL_PASSWORD", config.mysql.password);
@@ -70,6 +87,11 @@ Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<st
     if (!level) return Error::validation("LOG_LEVEL", "LOG_LEVEL must be one of debug, info, warn, error, got '" +
                                                           *value + "'");
     config.log_level = *level;
+  }
+
+  if (!is_valid_external_id(config.kafka.default_merchant)) {
+    return Error::validation("KAFKA_DEFAULT_MERCHANT",
+                             "KAFKA_DEFAULT_MERCHANT must be 1 to 64 characters of letters, digits, '_' or '-'");
   }
 
   const std::string& base = config.stripe.api_base;

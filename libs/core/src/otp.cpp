@@ -15,8 +15,15 @@ constexpr std::chrono::seconds kMaxTtl = std::chrono::minutes(10);
 constexpr int kMaxAttemptsLimit = 10;
 constexpr int kMaxResendsLimit = 10;
 constexpr int kMaxRejections = 64;
-// Domain separation: OTP_SECRET keys nothing else, and a versioned prefix keeps it that way if it ever does.
+constexpr int kMaxCodesPerDestinationLimit = 1000;
+// Domain separation: OTP_SECRET keys the codes and the destinations, each under its own versioned prefix, so
+// one hash can never stand for the other.
 constexpr std::string_view kHashPrefix = "otp-v1:";
+constexpr std::string_view kDestinationHashPrefix = "otp-dest-v1:";
+
+bool is_ascii_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::uint32_t pow10(int digits) noexcept {
   std::uint32_t value = 1;
@@ -66,6 +73,10 @@ Status validate_otp_policy(const OtpPolicy& policy) {
   if (policy.max_resends < 0 || policy.max_resends > kMaxResendsLimit) {
     return Error::validation("otp_policy", "max_resends must be 0 to 10");
   }
+  if (policy.max_codes_per_destination_per_hour < 1 ||
+      policy.max_codes_per_destination_per_hour > kMaxCodesPerDestinationLimit) {
+    return Error::validation("otp_policy", "max_codes_per_destination_per_hour must be 1 to 1000");
+  }
   return Ok{};
 }
 
@@ -82,6 +93,14 @@ std::string OtpHasher::hash(std::string_view payment_id, std::uint32_t seq, std:
   data.reserve(kHashPrefix.size() + payment_id.size() + code.size() + 12);
   data.append(kHashPrefix).append(payment_id).append(":").append(std::to_string(seq));
   data.append(":").append(code);
+  return hmac_(key_.reveal(), data);
+}
+
+std::string OtpHasher::destination_hash(std::string_view channel, std::string_view destination) const {
+  const std::string normalized = normalize_otp_destination(channel, destination);
+  std::string data;
+  data.reserve(kDestinationHashPrefix.size() + channel.size() + 1 + normalized.size());
+  data.append(kDestinationHashPrefix).append(channel).append(":").append(normalized);
   return hmac_(key_.reveal(), data);
 }
 
@@ -283,6 +302,17 @@ bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
   // Through a volatile so the compiler cannot turn the loop into an early-exit comparison.
   volatile unsigned result = diff;
   return result == 0U;
+}
+
+std::string normalize_otp_destination(std::string_view channel, std::string_view destination) {
+  while (!destination.empty() && is_ascii_space(destination.front())) destination.remove_prefix(1);
+  while (!destination.empty() && is_ascii_space(destination.back())) destination.remove_suffix(1);
+  std::string out(destination);
+  if (channel == "email") {
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+  }
+  return out;
 }
 
 std::string mask_otp_destination(std::string_view channel, std::string_view destination) {

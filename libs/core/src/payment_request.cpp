@@ -7,6 +7,16 @@
 namespace payments {
 namespace {
 
+// What the service itself writes into Stripe's metadata, and a caller therefore may not: otherwise a caller
+// could make its payment look like another one (or another merchant's) to a search by metadata.
+bool is_reserved_metadata_key(std::string_view key) {
+  for (std::string_view reserved : {"payment_id", "order_id", "merchant_id", "environment", "refund_id",
+                                    "customer_id"}) {
+    if (key == reserved) return true;
+  }
+  return false;
+}
+
 bool printable(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f; });
 }
@@ -81,6 +91,9 @@ Result<PaymentRequest> validate(PaymentRequestInput input) {
       return Error::validation(field, "metadata keys must be 1 to 40 printable characters without '[' or ']'");
     }
     if (i > 0 && input.metadata[i - 1].first == key) return Error::validation(field, "duplicate metadata key");
+    if (is_reserved_metadata_key(key)) {
+      return Error::validation(field, "metadata key '" + key + "' is reserved: the service sets it on Stripe itself");
+    }
     if (auto e = check_text(field, value, kMaxMetadataValueLength, false)) return std::move(*e);
   }
 

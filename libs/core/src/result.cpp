@@ -11,10 +11,13 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::invalid_state: return "invalid_state";
     case ErrorCode::unavailable: return "unavailable";
     case ErrorCode::internal: return "internal_error";
+    case ErrorCode::unauthenticated: return "unauthenticated";
+    case ErrorCode::forbidden: return "forbidden";
+    case ErrorCode::rate_limited: return "rate_limited";
   }
   return "internal_error";
 }
 
-bool is_retryable(ErrorCode code) noexcept { return code == ErrorCode::unavailable; }
+bool is_retryable(ErrorCode code) noexcept { return code == ErrorCode::unavailable || code == ErrorCode::rate_limited; }
 
 }  // namespace payments

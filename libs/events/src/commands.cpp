@@ -81,6 +81,13 @@ Result<CommandEnvelope> parse_command_envelope(std::string_view text) {
   if (!issued_at) return std::move(issued_at).error();
   out.issued_at = issued_at.value().value_or("");
 
+  auto merchant_id = reader.optional_string("merchant_id");
+  if (!merchant_id) return std::move(merchant_id).error();
+  if (merchant_id.value() && !is_valid_external_id(*merchant_id.value())) {
+    return Error::validation("merchant_id", "must be 1 to 64 characters of letters, digits, '_' or '-'");
+  }
+  out.merchant_id = std::move(merchant_id).value();
+
   const auto* data = reader.member("data");
   if (data == nullptr || !data->IsObject()) return Error::validation("data", "must be an object");
   out.data_json = serialize(*data);
@@ -211,8 +218,9 @@ std::string serialize_command(const CommandEnvelope& command) {
       .field("command_id", command.command_id)
       .field("type", to_string(command.type))
       .field("payment_id", command.payment_id)
-      .field("issued_at", command.issued_at)
-      .key("data")
+      .field("issued_at", command.issued_at);
+  if (command.merchant_id) b.field("merchant_id", *command.merchant_id);
+  b.key("data")
       .raw(command.data_json)
       .end_object();
   return b.str();

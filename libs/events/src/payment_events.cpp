@@ -10,6 +10,7 @@ std::string serialize(const PaymentEvent& event) {
   b.begin_object()
       .field("event_id", event.event_id)
       .field("type", event.type)
+      .field("merchant_id", event.merchant_id)
       .field("payment_id", event.payment_id)
       .field("order_id", event.order_id)
       .field("amount", event.amount)
@@ -33,6 +34,7 @@ std::string serialize(const OtpMessage& m) {
   json::Builder b;
   b.begin_object()
       .field("event_id", m.event_id)
+      .field("merchant_id", m.merchant_id)
       .field("payment_id", m.payment_id)
       .field("channel", m.channel)
       .field("destination", m.destination)

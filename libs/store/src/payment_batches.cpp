@@ -5,6 +5,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <tuple>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -33,10 +34,11 @@ std::unordered_map<std::string, long long> lock_versions(soci::session& sql,
   return versions;
 }
 
-using KeyId = std::pair<std::string, std::string>;  // (scope, key)
+using KeyId = std::tuple<std::string, std::string, std::string>;  // (merchant, scope, key)
 struct KeyIdHash {
   std::size_t operator()(const KeyId& k) const noexcept {
-    return std::hash<std::string>{}(k.first) * 31 + std::hash<std::string>{}(k.second);
+    const std::hash<std::string> h;
+    return (h(std::get<0>(k)) * 31 + h(std::get<1>(k))) * 31 + h(std::get<2>(k));
   }
 };
 
@@ -48,20 +50,21 @@ std::unordered_map<KeyId, IdempotencyRecord, KeyIdHash> used_keys(soci::session&
   std::size_t n = 0;
   for (const auto& p : payments) {
     if (!p.key) continue;
+    values.add(p.key->merchant_id);
     values.add(p.key->scope);
     values.add(p.key->key);
     ++n;
   }
   if (n == 0) return found;
   values.query(sql,
-               "SELECT scope, idempotency_key, request_hash, resource_id, response_status, response_body"
-               " FROM idempotency_keys FORCE INDEX (PRIMARY) WHERE (scope, idempotency_key) IN (" +
-                   placeholders(n, "(?, ?)") + ")",
+               "SELECT merchant_id, scope, idempotency_key, request_hash, resource_id, response_status,"
+               " response_body FROM idempotency_keys FORCE INDEX (PRIMARY)"
+               " WHERE (merchant_id, scope, idempotency_key) IN (" + placeholders(n, "(?, ?, ?)") + ")",
                [&](const soci::row& row) {
                  IdempotencyRecord r{row.get<std::string>(0), row.get<std::string>(1), row.get<std::string>(2),
-                                     row.get<std::string>(3), static_cast<int>(integer(row, 4)),
-                                     row.get<std::string>(5)};
-                 KeyId id{r.scope, r.key};
+                                     row.get<std::string>(3), row.get<std::string>(4),
+                                     static_cast<int>(integer(row, 5)), row.get<std::string>(6)};
+                 KeyId id{r.merchant_id, r.scope, r.key};
                  found.emplace(std::move(id), std::move(r));
                });
   return found;
@@ -180,7 +183,7 @@ std::vector<Result<CreateResult>> PaymentRepository::create_all(const std::vecto
     for (std::size_t i = 0; i < payments.size(); ++i) {
       const auto& [payment, key] = payments[i];
       if (key) {
-        if (auto it = previous.find({key->scope, key->key}); it != previous.end()) {
+        if (auto it = previous.find({key->merchant_id, key->scope, key->key}); it != previous.end()) {
           const bool same = it->second.request_hash == key->request_hash;
           answered[i] = CreateResult{same ? CreateOutcome::replayed : CreateOutcome::conflict, it->second};
           continue;

@@ -13,7 +13,7 @@ namespace payments::store {
 namespace detail {
 
 const char* const kPaymentColumns =
-    "id, order_id, amount, currency, payment_method, customer_id, description, request_json, status, version,"
+    "id, merchant_id, COALESCE(api_key_id, ''), order_id, amount, currency, payment_method, customer_id, description, request_json, status, version,"
     " request_hash, stripe_payment_intent_id, stripe_idempotency_key, failure_code, failure_decline_code,"
     " failure_message, next_action_url, amount_refunded,"
     " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.%fZ'), DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ'),"
@@ -33,29 +33,31 @@ PaymentRecord to_record(const soci::row& row, std::size_t first) {
   PaymentRecord p;
   auto at = [first](std::size_t i) { return first + i; };
   p.id = row.get<std::string>(at(0));
-  p.order_id = row.get<std::string>(at(1));
-  p.amount = row.get<long long>(at(2));
-  p.currency = row.get<std::string>(at(3));
-  p.payment_method = row.get<std::string>(at(4));
-  p.customer_id = optional_text(row, at(5));
-  p.description = optional_text(row, at(6));
-  p.request_json = text_or_empty(row, at(7));
-  p.status = parse_payment_status(row.get<std::string>(at(8))).value_or(PaymentStatus::pending);
-  p.version = row.get<int>(at(9));
-  p.request_hash = row.get<std::string>(at(10));
-  p.stripe_payment_intent_id = text_or_empty(row, at(11));
-  p.stripe_idempotency_key = text_or_empty(row, at(12));
-  p.failure_code = text_or_empty(row, at(13));
-  p.failure_decline_code = text_or_empty(row, at(14));
-  p.failure_message = text_or_empty(row, at(15));
-  p.next_action_url = text_or_empty(row, at(16));
-  p.amount_refunded = row.get<long long>(at(17));
-  p.created_at = timestamp(row, at(18));
-  p.updated_at = timestamp(row, at(19));
-  if (row.get_indicator(at(20)) != soci::i_null) {
-    p.dispute = PaymentDispute{row.get<std::string>(at(20)), text_or_empty(row, at(21)), text_or_empty(row, at(22)),
-                               row.get_indicator(at(23)) == soci::i_null ? 0 : row.get<long long>(at(23)),
-                               timestamp(row, at(24))};
+  p.merchant_id = row.get<std::string>(at(1));
+  p.credential_id = row.get<std::string>(at(2));
+  p.order_id = row.get<std::string>(at(3));
+  p.amount = row.get<long long>(at(4));
+  p.currency = row.get<std::string>(at(5));
+  p.payment_method = row.get<std::string>(at(6));
+  p.customer_id = optional_text(row, at(7));
+  p.description = optional_text(row, at(8));
+  p.request_json = text_or_empty(row, at(9));
+  p.status = parse_payment_status(row.get<std::string>(at(10))).value_or(PaymentStatus::pending);
+  p.version = row.get<int>(at(11));
+  p.request_hash = row.get<std::string>(at(12));
+  p.stripe_payment_intent_id = text_or_empty(row, at(13));
+  p.stripe_idempotency_key = text_or_empty(row, at(14));
+  p.failure_code = text_or_empty(row, at(15));
+  p.failure_decline_code = text_or_empty(row, at(16));
+  p.failure_message = text_or_empty(row, at(17));
+  p.next_action_url = text_or_empty(row, at(18));
+  p.amount_refunded = row.get<long long>(at(19));
+  p.created_at = timestamp(row, at(20));
+  p.updated_at = timestamp(row, at(21));
+  if (row.get_indicator(at(22)) != soci::i_null) {
+    p.dispute = PaymentDispute{row.get<std::string>(at(22)), text_or_empty(row, at(23)), text_or_empty(row, at(24)),
+                               row.get_indicator(at(25)) == soci::i_null ? 0 : row.get<long long>(at(25)),
+                               timestamp(row, at(26))};
   }
   return p;
 }
@@ -85,16 +87,17 @@ std::optional<PaymentRecord> select_payment(soci::session& sql, const std::strin
   return std::nullopt;
 }
 
-std::optional<IdempotencyRecord> select_key(soci::session& sql, const std::string& scope, const std::string& key) {
+std::optional<IdempotencyRecord> select_key(soci::session& sql, const IdempotencyRecord& wanted) {
   IdempotencyRecord r;
   soci::indicator found = soci::i_null;
   sql << "SELECT request_hash, resource_id, response_status, response_body FROM idempotency_keys"
-         " WHERE scope = :scope AND idempotency_key = :k",
-      soci::use(scope), soci::use(key), soci::into(r.request_hash, found), soci::into(r.resource_id),
-      soci::into(r.response_status), soci::into(r.response_body);
+         " WHERE merchant_id = :m AND scope = :scope AND idempotency_key = :k",
+      soci::use(wanted.merchant_id), soci::use(wanted.scope), soci::use(wanted.key), soci::into(r.request_hash, found),
+      soci::into(r.resource_id), soci::into(r.response_status), soci::into(r.response_body);
   if (!sql.got_data() || found == soci::i_null) return std::nullopt;
-  r.scope = scope;
-  r.key = key;
+  r.merchant_id = wanted.merchant_id;
+  r.scope = wanted.scope;
+  r.key = wanted.key;
   return r;
 }
 
@@ -102,6 +105,7 @@ void insert_keys(soci::session& sql, const std::vector<const IdempotencyRecord*>
   if (keys.empty()) return;
   BoundValues values;
   for (const auto* k : keys) {
+    values.add(k->merchant_id);
     values.add(k->scope);
     values.add(k->key);
     values.add(k->request_hash);
@@ -109,9 +113,9 @@ void insert_keys(soci::session& sql, const std::vector<const IdempotencyRecord*>
     values.add(static_cast<long long>(k->response_status));
     values.add(k->response_body);
   }
-  values.execute(sql, "INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, resource_id,"
-                      " response_status, response_body, created_at) VALUES " +
-                          placeholders(keys.size(), "(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))"));
+  values.execute(sql, "INSERT INTO idempotency_keys (merchant_id, scope, idempotency_key, request_hash,"
+                      " resource_id, response_status, response_body, created_at) VALUES " +
+                          placeholders(keys.size(), "(?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6))"));
 }
 
 void insert_idempotency_key(soci::session& sql, const IdempotencyRecord& key) { insert_keys(sql, {&key}); }
@@ -218,6 +222,8 @@ long long insert_payments(soci::session& sql, const std::vector<const PaymentRec
   BoundValues values;
   for (const PaymentRecord* p : payments) {
     values.add(p->id);
+    values.add(p->merchant_id);
+    values.add(p->credential_id.empty() ? std::nullopt : std::optional(p->credential_id));
     values.add(p->order_id);
     values.add(static_cast<long long>(p->amount));
     values.add(p->currency);
@@ -231,10 +237,11 @@ long long insert_payments(soci::session& sql, const std::vector<const PaymentRec
     values.add(p->stripe_idempotency_key.empty() ? std::nullopt : std::optional(p->stripe_idempotency_key));
   }
   const long long affected = values.execute(
-      sql, "INSERT INTO payments (id, order_id, amount, currency, payment_method, customer_id, description,"
-           " request_json, status, version, request_hash, stripe_idempotency_key, created_at, updated_at) VALUES " +
+      sql, "INSERT INTO payments (id, merchant_id, api_key_id, order_id, amount, currency, payment_method,"
+           " customer_id, description, request_json, status, version, request_hash, stripe_idempotency_key,"
+           " created_at, updated_at) VALUES " +
                placeholders(payments.size(),
-                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))") +
+                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))") +
                (skip_taken ? " ON DUPLICATE KEY UPDATE id = id" : ""));
   if (!skip_taken) return affected;
   // The affected-row count cannot tell a skipped row from a written one (the connection counts found rows);
@@ -254,7 +261,7 @@ Result<CreateResult> create_with_key(Database& database, const std::optional<Ide
       result = {};
       soci::transaction tx(sql);
       if (key) {
-        if (auto previous = select_key(sql, key->scope, key->key)) {
+        if (auto previous = select_key(sql, *key)) {
           result.outcome = previous->request_hash == key->request_hash ? CreateOutcome::replayed
                                                                        : CreateOutcome::conflict;
           result.previous = std::move(previous);
@@ -291,10 +298,11 @@ PaymentRecord after(PaymentRecord from, const Transition& t) {
   return from;
 }
 
-PaymentRecord pending_payment(std::string payment_id, const PaymentRequest& request, std::string request_json,
-                              std::string request_hash) {
+PaymentRecord pending_payment(std::string payment_id, std::string merchant_id, const PaymentRequest& request,
+                              std::string request_json, std::string request_hash) {
   PaymentRecord r;
   r.id = std::move(payment_id);
+  r.merchant_id = std::move(merchant_id);
   r.order_id = request.order_id;
   r.amount = request.amount.minor();
   r.currency = std::string(request.amount.currency().code());
@@ -451,7 +459,8 @@ Status PaymentRepository::withdraw(const std::string& payment_id, const std::opt
            " WHERE id = :id AND status = 'pending'",
         soci::use(payment_id);
     if (key) {
-      sql << "DELETE FROM idempotency_keys WHERE scope = :s AND idempotency_key = :k", soci::use(key->scope),
+      sql << "DELETE FROM idempotency_keys WHERE merchant_id = :m AND scope = :s AND idempotency_key = :k",
+          soci::use(key->merchant_id), soci::use(key->scope),
           soci::use(key->key);
     }
     tx.commit();

@@ -10,7 +10,7 @@ namespace {
 using namespace detail;
 
 constexpr const char* kRefundColumns =
-    "id, payment_id, requested_amount, amount, currency, reason, status, reserved, version, request_hash,"
+    "id, payment_id, merchant_id, requested_amount, amount, currency, reason, status, reserved, version, request_hash,"
     " stripe_refund_id, stripe_idempotency_key, failure_code, failure_message,"
     " DATE_FORMAT(created_at, '%Y-%m-%dT%H:%i:%s.%fZ'), DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%fZ')";
 
@@ -18,20 +18,21 @@ RefundRecord to_refund(const soci::row& row) {
   RefundRecord r;
   r.id = row.get<std::string>(0);
   r.payment_id = row.get<std::string>(1);
-  if (row.get_indicator(2) != soci::i_null) r.requested_amount = row.get<long long>(2);
-  r.amount = row.get<long long>(3);
-  r.currency = row.get<std::string>(4);
-  r.reason = optional_text(row, 5);
-  r.status = parse_refund_status(row.get<std::string>(6)).value_or(RefundStatus::pending);
-  r.reserved = row.get<int>(7) != 0;
-  r.version = row.get<int>(8);
-  r.request_hash = row.get<std::string>(9);
-  r.stripe_refund_id = text_or_empty(row, 10);
-  r.stripe_idempotency_key = row.get<std::string>(11);
-  r.failure_code = text_or_empty(row, 12);
-  r.failure_message = text_or_empty(row, 13);
-  r.created_at = timestamp(row, 14);
-  r.updated_at = timestamp(row, 15);
+  r.merchant_id = row.get<std::string>(2);
+  if (row.get_indicator(3) != soci::i_null) r.requested_amount = row.get<long long>(3);
+  r.amount = row.get<long long>(4);
+  r.currency = row.get<std::string>(5);
+  r.reason = optional_text(row, 6);
+  r.status = parse_refund_status(row.get<std::string>(7)).value_or(RefundStatus::pending);
+  r.reserved = row.get<int>(8) != 0;
+  r.version = row.get<int>(9);
+  r.request_hash = row.get<std::string>(10);
+  r.stripe_refund_id = text_or_empty(row, 11);
+  r.stripe_idempotency_key = row.get<std::string>(12);
+  r.failure_code = text_or_empty(row, 13);
+  r.failure_message = text_or_empty(row, 14);
+  r.created_at = timestamp(row, 15);
+  r.updated_at = timestamp(row, 16);
   return r;
 }
 
@@ -50,11 +51,11 @@ void insert_refund(soci::session& sql, const RefundRecord& r) {
   soci::indicator reason_ind = r.reason ? soci::i_ok : soci::i_null;
   const std::string status(to_string(r.status));
   const long long amount = r.amount;
-  sql << "INSERT INTO refunds (id, payment_id, requested_amount, amount, currency, reason, status, reserved,"
-         " version, request_hash, stripe_idempotency_key, failure_code, failure_message, created_at, updated_at)"
-         " VALUES (:id, :p, :ra, :a, :c, :r, :s, 0, 0, :h, :k, NULLIF(:fc, ''), NULLIF(:fm, ''),"
+  sql << "INSERT INTO refunds (id, payment_id, merchant_id, requested_amount, amount, currency, reason, status,"
+         " reserved, version, request_hash, stripe_idempotency_key, failure_code, failure_message, created_at,"
+         " updated_at) VALUES (:id, :p, :m, :ra, :a, :c, :r, :s, 0, 0, :h, :k, NULLIF(:fc, ''), NULLIF(:fm, ''),"
          " UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
-      soci::use(r.id), soci::use(r.payment_id), soci::use(requested, requested_ind), soci::use(amount),
+      soci::use(r.id), soci::use(r.payment_id), soci::use(r.merchant_id), soci::use(requested, requested_ind), soci::use(amount),
       soci::use(r.currency), soci::use(reason, reason_ind), soci::use(status), soci::use(r.request_hash),
       soci::use(r.stripe_idempotency_key), soci::use(r.failure_code), soci::use(r.failure_message);
 }
@@ -74,7 +75,7 @@ Result<CreateResult> RefundRepository::create(const RefundRecord& refund,
                                               const std::optional<IdempotencyRecord>& key) {
   return create_with_key(database_, key, [&](soci::session& sql) {
     auto payment = select_payment(sql, refund.payment_id, true);
-    if (!payment) return CreateOutcome::payment_missing;
+    if (!payment || payment->merchant_id != refund.merchant_id) return CreateOutcome::payment_missing;
     if (select_refund(sql, refund.id, false)) return CreateOutcome::exists;
     RefundRecord row = refund;
     row.currency = payment->currency;
@@ -122,8 +123,10 @@ Result<std::vector<RefundRecord>> RefundRepository::for_payment(const std::strin
   auto status = database_.with_session([&](soci::session& sql) {
     out.clear();
     soci::rowset<soci::row> rows = (sql.prepare << "SELECT " << kRefundColumns
-                                                << " FROM refunds WHERE payment_id = :p ORDER BY created_at, id",
-                                    soci::use(payment_id));
+                                                << " FROM refunds WHERE payment_id = :p AND merchant_id ="
+                                                   " (SELECT merchant_id FROM payments WHERE id = :p2)"
+                                                   " ORDER BY created_at, id",
+                                    soci::use(payment_id), soci::use(payment_id));
     for (const auto& row : rows) out.push_back(to_refund(row));
   });
   if (!status) return std::move(status).error();
@@ -137,6 +140,7 @@ Result<RefundRepository::Reservation> RefundRepository::reserve(const RefundReco
     soci::transaction tx(sql);
     // Lock order everywhere: payment, then refund.
     auto payment = select_payment(sql, proposed.payment_id, true);
+    if (payment && payment->merchant_id != proposed.merchant_id) payment.reset();  // not this merchant's
     auto refund = select_refund(sql, proposed.id, true);
     if (!refund) {
       RefundRecord fresh = proposed;
@@ -244,7 +248,8 @@ Status RefundRepository::withdraw(const std::string& refund_id, const std::optio
            " updated_at = UTC_TIMESTAMP(6) WHERE id = :id AND status = 'pending' AND reserved = 0",
         soci::use(refund_id);
     if (key) {
-      sql << "DELETE FROM idempotency_keys WHERE scope = :s AND idempotency_key = :k", soci::use(key->scope),
+      sql << "DELETE FROM idempotency_keys WHERE merchant_id = :m AND scope = :s AND idempotency_key = :k",
+          soci::use(key->merchant_id), soci::use(key->scope),
           soci::use(key->key);
     }
     tx.commit();

@@ -41,7 +41,8 @@ std::optional<PaymentRecord> select_payment(soci::session& sql, const std::strin
 // A plain read, deliberately without FOR UPDATE: locking a key that does not exist yet takes a gap lock, and
 // concurrent first requests then deadlock on their INSERTs. The unique key decides races instead: the loser's
 // INSERT fails with a duplicate entry and it reads the winner's record.
-std::optional<IdempotencyRecord> select_key(soci::session& sql, const std::string& scope, const std::string& key);
+// The record stored under `wanted`'s merchant, scope and key, if any.
+std::optional<IdempotencyRecord> select_key(soci::session& sql, const IdempotencyRecord& wanted);
 void insert_idempotency_key(soci::session& sql, const IdempotencyRecord& key);
 // Many idempotency records in one INSERT; a key already there fails it (MySQL error 1062).
 void insert_keys(soci::session& sql, const std::vector<const IdempotencyRecord*>& keys);

@@ -102,6 +102,7 @@ awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& 
     co_return true;
   }
   std::optional<store::PaymentRecord> known = std::move(lookup->payment);
+  const std::string& merchant = merchant_of(command);
 
   if (!request) {
     if (known) {
@@ -114,20 +115,21 @@ awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& 
   }
 
   if (!known) {
-    auto record = store::pending_payment(command.payment_id, request.value(),
+    auto record = store::pending_payment(command.payment_id, merchant, request.value(),
                                          events::payment_request_json(request.value()),
                                          events::request_fingerprint(request.value()));
     if (!request->otp) {
       // Written straight as processing with its Stripe idempotency key: the same recovery point as the
       // pending → processing write below, in the INSERT itself.
       record.status = PaymentStatus::processing;
-      record.stripe_idempotency_key = charge_idempotency_key(record.id);
+      record.stripe_idempotency_key = charge_idempotency_key(key_owner(merchant), record.id);
     }
     store::NewPayment row{record, std::nullopt};
     Result<store::CreateResult> created = co_await creates_.submit(std::move(row));
     if (!created) co_return false;
     if (created->outcome == store::CreateOutcome::created) known = std::move(record);
-  } else if (known->request_hash != events::request_fingerprint(request.value())) {
+  } else if (known->merchant_id != merchant || known->request_hash != events::request_fingerprint(request.value())) {
+    // The same words for another merchant's payment as for a different one of this merchant's: no oracle.
     co_return co_await dead_letter_command(command,
                                            "payment_id " + command.payment_id + " already belongs to a different payment");
   }
@@ -158,7 +160,8 @@ awaitable<bool> CommandProcessor::drive(const std::string& payment_id, std::opti
       store::Transition start{.payment_id = payment.id,
                               .expected_version = payment.version,
                               .to = PaymentStatus::processing,
-                              .stripe_idempotency_key = charge_idempotency_key(payment.id)};
+                              .stripe_idempotency_key = charge_idempotency_key(key_owner(payment.merchant_id),
+                                                                               payment.id)};
       auto applied = co_await write_transition(payment, start);
       if (!applied) co_return false;
       if (applied.value()) known = store::after(payment, start);
@@ -191,8 +194,12 @@ awaitable<CommandProcessor::Progress> CommandProcessor::charge(const store::Paym
                               .description = r.description,
                               .metadata = r.metadata,
                               .idempotency_key = payment.stripe_idempotency_key.empty()
-                                                     ? charge_idempotency_key(payment.id)
+                                                     ? charge_idempotency_key(key_owner(payment.merchant_id),
+                                                                              payment.id)
                                                      : payment.stripe_idempotency_key};
+  // Whose payment it is travels to Stripe too, so a search by metadata or a look at the dashboard tells.
+  intent.metadata.emplace_back("merchant_id", payment.merchant_id);
+  if (!options_.environment.empty()) intent.metadata.emplace_back("environment", options_.environment);
   // A Stripe customer id goes to Stripe as the customer; any other caller-side id travels as metadata.
   if (r.customer_id) {
     if (r.customer_id->rfind("cus_", 0) == 0) {
@@ -285,6 +292,7 @@ awaitable<bool> CommandProcessor::reject(const events::CommandEnvelope& command,
   events::PaymentEvent e;
   e.event_id = events::event_id_for(command.payment_id, "rejected/" + command.command_id);
   e.type = events::event_type::kFailed;
+  e.merchant_id = merchant_of(command);
   e.payment_id = command.payment_id;
   e.status = "failed";
   e.occurred_at = rfc3339_now();

@@ -18,36 +18,65 @@ namespace {
 using boost::asio::awaitable;
 
 constexpr int kMaxConflicts = 5;  // retries of a read-modify-write that lost a race
+// The challenge's last_result (on /status) when a resend or re-issue was refused for the destination's limit.
+constexpr const char* kRateLimitedResult = "rate_limited";
+
+// The payment's move to failed with `code`, and its payment-failed event.
+store::Transition failure_transition(const events::TopicNames& topics, const store::PaymentRecord& p,
+                                     std::string_view code, const std::string& message) {
+  return store::Transition{.payment_id = p.id,
+                           .expected_version = p.version,
+                           .to = PaymentStatus::failed,
+                           .failure_code = std::string(code),
+                           .failure_message = message,
+                           .event = payment_event(topics, p, PaymentStatus::failed, "",
+                                                  {std::string(code), "", message})};
+}
 
 // The payment's move when its challenge ends: verified -> processing, expired/locked -> failed.
-std::optional<store::Transition> transition_for(const events::TopicNames& topics, const store::PaymentRecord& p,
-                                                const OtpChallenge& challenge) {
+// `environment`: named in the Stripe key recorded for the charge (ProcessorOptions::environment).
+std::optional<store::Transition> transition_for(const events::TopicNames& topics, std::string_view environment,
+                                                const store::PaymentRecord& p, const OtpChallenge& challenge) {
   if (challenge.state == OtpState::verified) {
     return store::Transition{.payment_id = p.id,
                              .expected_version = p.version,
                              .to = PaymentStatus::processing,
-                             .stripe_idempotency_key = charge_idempotency_key(p.id)};
+                             .stripe_idempotency_key = charge_idempotency_key({environment, p.merchant_id}, p.id)};
   }
   const auto code = otp_failure_code(challenge);
   if (!code) return std::nullopt;
   const std::string message = *code == kOtpExpired ? "the one-time code expired before it was verified"
                                                    : "too many wrong one-time codes";
-  return store::Transition{.payment_id = p.id,
-                           .expected_version = p.version,
-                           .to = PaymentStatus::failed,
-                           .failure_code = std::string(*code),
-                           .failure_message = message,
-                           .event = payment_event(topics, p, PaymentStatus::failed, "",
-                                                  {std::string(*code), "", message})};
+  return failure_transition(topics, p, *code, message);
+}
+
+// The destination's hourly limit as of `now`, for the store to check atomically with the send.
+store::DestinationLimit destination_limit(const OtpPolicy& policy, OtpTime now) {
+  return store::DestinationLimit{.max_codes = policy.max_codes_per_destination_per_hour,
+                                 .since = now - kOtpDestinationWindow};
+}
+
+// The hash a challenge's codes are counted under; challenges started before it was stored get it from the
+// payment's request.
+std::string destination_hash_of(const store::StoredChallenge& stored, const OtpDelivery& delivery,
+                                const OtpHasher& hasher) {
+  if (!stored.destination_hash.empty()) return stored.destination_hash;
+  return hasher.destination_hash(delivery.channel, delivery.destination);
 }
 
 }  // namespace
 
-awaitable<bool> CommandProcessor::publish_code(const std::string& payment_id, const OtpChallenge& challenge,
+awaitable<bool> CommandProcessor::publish_code(const store::PaymentRecord& payment, const OtpChallenge& challenge,
                                                const std::string& channel, const std::string& destination,
                                                const std::string& code) {
-  const events::OtpMessage otp{events::event_id_for(payment_id, "otp/" + std::to_string(challenge.seq)), payment_id,
-                              channel, destination, code, format_rfc3339(challenge.expires_at)};
+  const std::string& payment_id = payment.id;
+  const events::OtpMessage otp{events::event_id_for(payment_id, "otp/" + std::to_string(challenge.seq)),
+                              payment_id,
+                              channel,
+                              destination,
+                              code,
+                              format_rfc3339(challenge.expires_at),
+                              payment.merchant_id};
   events::OutgoingMessage message{deps_.topics.otp, payment_id, events::serialize(otp), {}};
   if (!co_await publish(std::move(message))) co_return false;
   const std::uint32_t seq = challenge.seq;
@@ -56,23 +85,37 @@ awaitable<bool> CommandProcessor::publish_code(const std::string& payment_id, co
 }
 
 awaitable<bool> CommandProcessor::start_otp(const store::PaymentRecord& payment, const OtpDelivery& delivery) {
-  auto issued = issue_otp(payment.id, options_.otp_policy, std::chrono::system_clock::now(), deps_.random,
-                          deps_.otp_hasher);
+  const auto now = std::chrono::system_clock::now();
+  auto issued = issue_otp(payment.id, options_.otp_policy, now, deps_.random, deps_.otp_hasher);
   if (!issued) {
     log::error("cannot issue a one-time code", {{"payment_id", payment.id}, {"error", issued.error().message}});
     co_return false;
   }
   store::StoredChallenge stored{issued->challenge, delivery.channel,
                                 mask_otp_destination(delivery.channel, delivery.destination), 0, "issued", 0,
-                                options_.otp_policy.max_resends};
+                                options_.otp_policy.max_resends,
+                                deps_.otp_hasher.destination_hash(delivery.channel, delivery.destination)};
   const store::Transition wait{.payment_id = payment.id,
                                .expected_version = payment.version,
                                .to = PaymentStatus::otp_required};
-  auto started = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.start(wait, stored); });
+  // Over the destination's limit the payment fails instead, in the same transaction as the count.
+  const store::Transition refusal =
+      failure_transition(deps_.topics, payment, kOtpRateLimited,
+                         "too many one-time codes were sent to this destination in the last hour");
+  const auto limit = destination_limit(options_.otp_policy, now);
+  auto started = co_await runtime::run_blocking(deps_.blocking,
+                                                [&] { return deps_.otps.start(wait, stored, limit, refusal); });
   if (!started) co_return false;
-  if (!started.value()) co_return true;  // someone else moved the payment; the caller re-reads it
+  // Raced: someone else moved the payment. Rate limited: it failed. Either way the caller re-reads it (and
+  // publishes the payment-failed event it owes).
+  if (started.value() == store::CodeSendOutcome::raced) co_return true;
+  if (started.value() == store::CodeSendOutcome::rate_limited) {
+    log::warn("one-time code refused: the destination is over its hourly limit; payment failed",
+              {{"payment_id", payment.id}, {"channel", delivery.channel}});
+    co_return true;
+  }
   log::info("one-time code issued", {{"payment_id", payment.id}, {"channel", delivery.channel}});
-  co_return co_await publish_code(payment.id, issued->challenge, delivery.channel, delivery.destination,
+  co_return co_await publish_code(payment, issued->challenge, delivery.channel, delivery.destination,
                                   issued->code);
 }
 
@@ -91,25 +134,36 @@ awaitable<bool> CommandProcessor::deliver_otp(const store::PaymentRecord& paymen
   auto code = generate_otp_code(options_.otp_policy.digits, deps_.random);
   if (!code) co_return false;
   store::StoredChallenge fresh = stored;
+  fresh.destination_hash = destination_hash_of(stored, *request->otp, deps_.otp_hasher);
+  store::StoredChallenge refused = fresh;  // the undelivered code stays; nothing goes out
+  refused.last_result = kRateLimitedResult;
   fresh.challenge.seq = stored.challenge.seq + 1;
   fresh.challenge.code_hash = deps_.otp_hasher.hash(payment.id, fresh.challenge.seq, code.value());
   fresh.challenge.expires_at = now + options_.otp_policy.ttl;
   fresh.challenge.last_sent_at = now;
   fresh.last_result = "reissued";
-  auto updated = co_await runtime::run_blocking(deps_.blocking,
-                                                [&] { return deps_.otps.update(fresh, stored.version); });
-  if (!updated) co_return false;
-  if (!updated.value()) co_return true;
-  co_return co_await publish_code(payment.id, fresh.challenge, request->otp->channel, request->otp->destination,
+  const auto limit = destination_limit(options_.otp_policy, now);
+  auto sent = co_await runtime::run_blocking(
+      deps_.blocking, [&] { return deps_.otps.send_code(fresh, refused, stored.version, limit); });
+  if (!sent) co_return false;
+  if (sent.value() == store::CodeSendOutcome::raced) co_return true;
+  if (sent.value() == store::CodeSendOutcome::rate_limited) {
+    log::warn("one-time code not re-issued: the destination is over its hourly limit", {{"payment_id", payment.id}});
+    co_return true;
+  }
+  co_return co_await publish_code(payment, fresh.challenge, request->otp->channel, request->otp->destination,
                                   code.value());
 }
 
-awaitable<CommandProcessor::WaitingChallenge> CommandProcessor::load_waiting(const std::string& payment_id) {
+awaitable<CommandProcessor::WaitingChallenge> CommandProcessor::load_waiting(const std::string& payment_id,
+                                                                            const std::string& merchant_id) {
   WaitingChallenge out;
   auto payment = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
   if (!payment) co_return out;
   out.kind = WaitingChallenge::Kind::ignored;
-  if (!payment.value() || payment.value()->status != PaymentStatus::otp_required) {
+  // Another merchant's payment is treated as no payment at all.
+  if (!payment.value() || payment.value()->merchant_id != merchant_id ||
+      payment.value()->status != PaymentStatus::otp_required) {
     out.reason = "ignored: payment is not waiting for a one-time code";
     co_return out;
   }
@@ -130,35 +184,50 @@ awaitable<CommandProcessor::WaitingChallenge> CommandProcessor::load_waiting(con
 
 awaitable<bool> CommandProcessor::send_otp(const events::CommandEnvelope& command) {
   for (int attempt = 0; attempt < kMaxConflicts; ++attempt) {
-    auto waiting = co_await load_waiting(command.payment_id);
+    auto waiting = co_await load_waiting(command.payment_id, merchant_of(command));
     if (waiting.kind == WaitingChallenge::Kind::unavailable) co_return false;
     if (waiting.kind == WaitingChallenge::Kind::ignored) co_return co_await finish(command, waiting.reason);
     const store::StoredChallenge stored = waiting.stored;
     const store::PaymentRecord current = waiting.payment;
 
-    auto outcome = resend_otp(stored.challenge, options_.otp_policy, std::chrono::system_clock::now(), deps_.random,
-                              deps_.otp_hasher);
+    const auto now = std::chrono::system_clock::now();
+    auto outcome = resend_otp(stored.challenge, options_.otp_policy, now, deps_.random, deps_.otp_hasher);
     if (!outcome) co_return false;
     store::StoredChallenge next = stored;
     next.challenge = outcome->challenge;
-    std::optional<store::Transition> move;
-    if (outcome->resent()) {
-      next.last_result = "resent";
-    } else {
+    if (!outcome->resent()) {
       next.last_result = std::string(to_string(*outcome->refusal));
-      move = transition_for(deps_.topics, current, next.challenge);  // a challenge that just expired fails it
+      // A challenge that just expired fails the payment.
+      const auto move = transition_for(deps_.topics, options_.environment, current, next.challenge);
+      auto updated = co_await runtime::run_blocking(deps_.blocking,
+                                                    [&] { return deps_.otps.update(next, stored.version, move); });
+      if (!updated) co_return false;
+      if (!updated.value()) continue;  // raced with the sweeper or another command: read again
+      if (!co_await flush_outbox(current.id)) co_return false;
+      co_return co_await finish(command, next.last_result);
     }
-    auto updated = co_await runtime::run_blocking(deps_.blocking,
-                                                  [&] { return deps_.otps.update(next, stored.version, move); });
-    if (!updated) co_return false;
-    if (!updated.value()) continue;  // raced with the sweeper or another command: read again
-    if (outcome->resent()) {
-      auto request = events::parse_payment_request(current.request_json);
-      if (!request || !request->otp) co_return false;
-      if (!co_await publish_code(current.id, next.challenge, request->otp->channel, request->otp->destination,
-                                 *outcome->code)) {
-        co_return false;
-      }
+
+    // A new code: only if the destination is under its hourly limit, decided with the write.
+    auto request = events::parse_payment_request(current.request_json);
+    if (!request || !request->otp) co_return false;
+    next.destination_hash = destination_hash_of(stored, *request->otp, deps_.otp_hasher);
+    next.last_result = "resent";
+    store::StoredChallenge refused = stored;  // the current code stays valid; nothing goes out
+    refused.destination_hash = next.destination_hash;
+    refused.last_result = kRateLimitedResult;
+    const auto limit = destination_limit(options_.otp_policy, now);
+    auto sent = co_await runtime::run_blocking(
+        deps_.blocking, [&] { return deps_.otps.send_code(next, refused, stored.version, limit); });
+    if (!sent) co_return false;
+    if (sent.value() == store::CodeSendOutcome::raced) continue;
+    if (sent.value() == store::CodeSendOutcome::rate_limited) {
+      log::warn("one-time code not resent: the destination is over its hourly limit", {{"payment_id", current.id}});
+      if (!co_await flush_outbox(current.id)) co_return false;
+      co_return co_await finish(command, refused.last_result);
+    }
+    if (!co_await publish_code(current, next.challenge, request->otp->channel, request->otp->destination,
+                               *outcome->code)) {
+      co_return false;
     }
     if (!co_await flush_outbox(current.id)) co_return false;
     co_return co_await finish(command, next.last_result);
@@ -174,7 +243,7 @@ awaitable<bool> CommandProcessor::verify_otp_code(const events::CommandEnvelope&
     if (auto code = reader.string("code")) submitted = code.value();
   }
   for (int attempt = 0; attempt < kMaxConflicts; ++attempt) {
-    auto waiting = co_await load_waiting(command.payment_id);
+    auto waiting = co_await load_waiting(command.payment_id, merchant_of(command));
     if (waiting.kind == WaitingChallenge::Kind::unavailable) co_return false;
     if (waiting.kind == WaitingChallenge::Kind::ignored) co_return co_await finish(command, waiting.reason);
     const store::StoredChallenge stored = waiting.stored;
@@ -185,7 +254,7 @@ awaitable<bool> CommandProcessor::verify_otp_code(const events::CommandEnvelope&
     store::StoredChallenge next = stored;
     next.challenge = outcome.challenge;
     next.last_result = std::string(to_string(outcome.result));
-    const auto move = transition_for(deps_.topics, current, next.challenge);
+    const auto move = transition_for(deps_.topics, options_.environment, current, next.challenge);
     auto updated = co_await runtime::run_blocking(deps_.blocking,
                                                   [&] { return deps_.otps.update(next, stored.version, move); });
     if (!updated) co_return false;
@@ -214,7 +283,7 @@ awaitable<int> CommandProcessor::expire_due_otps() {
     next.challenge = *challenge;
     next.last_result = "expired";
     std::optional<store::Transition> move;
-    if (payment.value()->status == PaymentStatus::otp_required) move = transition_for(deps_.topics, *payment.value(), next.challenge);
+    if (payment.value()->status == PaymentStatus::otp_required) move = transition_for(deps_.topics, options_.environment, *payment.value(), next.challenge);
     auto updated = co_await runtime::run_blocking(deps_.blocking,
                                                   [&] { return deps_.otps.update(next, stored.version, move); });
     if (!updated || !updated.value()) continue;  // a command got there first; it decided

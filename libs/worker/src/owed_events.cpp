@@ -16,6 +16,7 @@ std::optional<store::OutboxEvent> payment_event(const events::TopicNames& topics
     default: return std::nullopt;
   }
   e.event_id = events::event_id_for(p.id, to_string(status));
+  e.merchant_id = p.merchant_id;
   e.payment_id = p.id;
   e.order_id = p.order_id;
   e.amount = p.amount;
@@ -37,6 +38,7 @@ std::optional<store::OutboxEvent> refund_event(const events::TopicNames& topics,
   const bool succeeded = r.status == RefundStatus::succeeded;
   e.type = succeeded ? events::event_type::kRefunded : events::event_type::kRefundFailed;
   e.event_id = events::event_id_for(p.id, "refund/" + r.id + "/" + std::string(to_string(r.status)));
+  e.merchant_id = r.merchant_id;  // who asked for the refund, whom a refusal is for
   e.payment_id = p.id;
   e.order_id = p.order_id;
   e.amount = p.amount;

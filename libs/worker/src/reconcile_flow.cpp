@@ -54,7 +54,8 @@ awaitable<int> CommandProcessor::reconcile_once() {
     if (unqueued) {
       for (const auto& payment : unqueued.value()) {
         ++looked_at;
-        co_await republish(payment.id, events::CommandType::payment_create, payment.request_json);
+        co_await republish(payment.id, payment.merchant_id, events::CommandType::payment_create,
+                           payment.request_json);
       }
     }
     auto refunds = co_await runtime::run_blocking(deps_.blocking, [this, &o] {
@@ -113,7 +114,7 @@ awaitable<bool> CommandProcessor::expire_requires_action(const store::PaymentRec
   }
 
   auto cancel = [this, &payment](std::function<void(StripeResult<PaymentIntent>)> done) {
-    deps_.stripe.cancel_payment_intent(payment.stripe_payment_intent_id, "abandoned", cancel_idempotency_key(payment.id),
+    deps_.stripe.cancel_payment_intent(payment.stripe_payment_intent_id, "abandoned", cancel_idempotency_key(key_owner(payment.merchant_id), payment.id),
                                        std::move(done));
   };
   StripeResult<PaymentIntent> canceled = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(cancel));
@@ -149,12 +150,13 @@ awaitable<bool> CommandProcessor::refresh_refund(const store::RefundRecord& refu
   co_return co_await apply_refund_progress(refund, found.value());
 }
 
-awaitable<bool> CommandProcessor::republish(const std::string& payment_id, events::CommandType type,
-                                            std::string data_json) {
+awaitable<bool> CommandProcessor::republish(const std::string& payment_id, const std::string& merchant_id,
+                                            events::CommandType type, std::string data_json) {
   events::CommandEnvelope command;
   command.command_id = new_uuid_v4(deps_.random);
   command.type = type;
   command.payment_id = payment_id;
+  command.merchant_id = merchant_id;
   command.issued_at = rfc3339_now();
   command.data_json = std::move(data_json);
   events::OutgoingMessage message{deps_.topics.commands, payment_id, events::serialize_command(command), {}};
@@ -171,7 +173,7 @@ awaitable<bool> CommandProcessor::republish(const std::string& payment_id, event
 awaitable<bool> CommandProcessor::reconcile_refund(const store::RefundRecord& refund) {
   if (!refund.reserved) {
     const RefundCommandData data{refund.id, refund.requested_amount, refund.reason};
-    co_return co_await republish(refund.payment_id, events::CommandType::refund_create,
+    co_return co_await republish(refund.payment_id, refund.merchant_id, events::CommandType::refund_create,
                                  events::refund_request_json(data));
   }
   log::info("reconciling a pending refund", {{"refund_id", refund.id}});

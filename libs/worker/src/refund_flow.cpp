@@ -22,6 +22,7 @@ awaitable<bool> CommandProcessor::create_refund(const events::CommandEnvelope& c
     events::PaymentEvent e;
     e.event_id = events::event_id_for(command.payment_id, "refund-rejected/" + command.command_id);
     e.type = events::event_type::kRefundFailed;
+    e.merchant_id = merchant_of(command);
     e.payment_id = command.payment_id;
     e.status = "failed";
     e.occurred_at = rfc3339_now();
@@ -37,15 +38,20 @@ awaitable<bool> CommandProcessor::create_refund(const events::CommandEnvelope& c
   store::RefundRecord proposed;
   proposed.id = r.refund_id;
   proposed.payment_id = command.payment_id;
+  proposed.merchant_id = merchant_of(command);
   proposed.requested_amount = r.amount;
   proposed.reason = r.reason;
   proposed.request_hash = events::refund_fingerprint(command.payment_id, r);
-  proposed.stripe_idempotency_key = refund_idempotency_key(command.payment_id, r.refund_id);
+  proposed.stripe_idempotency_key =
+      refund_idempotency_key(key_owner(proposed.merchant_id), command.payment_id, r.refund_id);
   {
     auto payment = co_await runtime::run_blocking(deps_.blocking,
                                                   [&] { return deps_.payments.find(command.payment_id); });
     if (!payment) co_return false;
-    if (payment.value()) proposed.currency = payment.value()->currency;
+    // Another merchant's payment is no payment: the refund is refused as payment_not_found.
+    if (payment.value() && payment.value()->merchant_id == proposed.merchant_id) {
+      proposed.currency = payment.value()->currency;
+    }
   }
 
   const auto topics = deps_.topics;
@@ -57,12 +63,13 @@ awaitable<bool> CommandProcessor::create_refund(const events::CommandEnvelope& c
   if (!reserved) co_return false;
   const store::RefundRecord refund = reserved->refund;
 
-  if (refund.request_hash != proposed.request_hash) {
+  if (refund.request_hash != proposed.request_hash || refund.merchant_id != proposed.merchant_id) {
     co_return co_await dead_letter_command(command, "refund_id " + refund.id + " already belongs to a different refund");
   }
   if (refund.failure_code == "payment_not_found" && reserved->newly_decided) {
     store::PaymentRecord none;  // there is no payment: the event says so through its failure code
     none.id = command.payment_id;
+    none.merchant_id = proposed.merchant_id;
     none.status = PaymentStatus::failed;
     auto event = refund_event(deps_.topics, none, refund);
     events::OutgoingMessage out{event->topic, command.payment_id, event->payload, {}};
@@ -84,7 +91,9 @@ awaitable<bool> CommandProcessor::refund_at_stripe(const store::PaymentRecord& p
   payments::RefundRequest request{.payment_intent = payment.stripe_payment_intent_id,
                                   .amount = refund.amount,
                                   .reason = refund.reason,
-                                  .metadata = {{"payment_id", payment.id}, {"refund_id", refund.id}},
+                                  .metadata = {{"payment_id", payment.id},
+                                               {"refund_id", refund.id},
+                                               {"merchant_id", payment.merchant_id}},
                                   .idempotency_key = refund.stripe_idempotency_key};
   const auto deadline = retry ? options_.retry_deadline : std::chrono::milliseconds(0);
   Backoff backoff(options_.retry_initial_delay, options_.retry_max_delay, deadline, refund.id);

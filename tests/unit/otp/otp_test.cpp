@@ -563,4 +563,63 @@ TEST_CASE("states and outcomes have stable names") {
   CHECK(to_string(OtpVerifyResult::not_active) == "not_active");
   CHECK(kOtpExpired == "otp_expired");
   CHECK(kOtpAttemptsExceeded == "otp_attempts_exceeded");
+  CHECK(kOtpRateLimited == "otp_rate_limited");
+}
+
+TEST_CASE("the per-destination limit defaults to 10 an hour and must be 1 to 1000") {
+  CHECK(OtpPolicy{}.max_codes_per_destination_per_hour == 10);
+  CHECK(kOtpDestinationWindow == 1h);
+  for (const int bad : {0, -1, 1001}) {
+    CAPTURE(bad);
+    auto refused = validate_otp_policy(OtpPolicy{.max_codes_per_destination_per_hour = bad});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().field == "otp_policy");
+    CHECK(refused.error().message.find("max_codes_per_destination_per_hour") != std::string::npos);
+  }
+  for (const int good : {1, 10, 1000}) {
+    CAPTURE(good);
+    CHECK(validate_otp_policy(OtpPolicy{.max_codes_per_destination_per_hour = good}).has_value());
+  }
+}
+
+TEST_CASE("destinations are normalized before they are counted: trimmed, e-mail lower-cased") {
+  CHECK(normalize_otp_destination("sms", " \t+14155550123\n") == "+14155550123");
+  CHECK(normalize_otp_destination("email", "  Pat.Doe@Example.COM ") == "pat.doe@example.com");
+  // Only e-mail is case-folded, and only the ASCII letters; nothing inside is touched.
+  CHECK(normalize_otp_destination("sms", "+1 415 555 0123") == "+1 415 555 0123");
+  CHECK(normalize_otp_destination("email", "\xC3\x89lise@Example.com") == "\xC3\x89lise@example.com");
+  CHECK(normalize_otp_destination("email", "   ").empty());
+}
+
+TEST_CASE("the destination hash is a keyed hash of channel and normalized destination, under its own prefix") {
+  RecordingHmac hmac;
+  const auto hasher = make_hasher(hmac);
+  const auto h = hasher.destination_hash("email", " Pat@Example.com ");
+  REQUIRE_FALSE(hmac.seen->empty());
+  CHECK(hmac.seen->back() == "otp-dest-v1:email:pat@example.com");
+  CHECK(h.find("pat") == std::string::npos);
+
+  // Stable, and the same for every spelling of one destination.
+  CHECK(hasher.destination_hash("email", "pat@example.com") == h);
+  CHECK(hasher.destination_hash("email", "PAT@EXAMPLE.COM\n") == h);
+  // Different per destination, per channel and per key.
+  CHECK(hasher.destination_hash("email", "pat@example.org") != h);
+  CHECK(hasher.destination_hash("sms", "+14155550123") != hasher.destination_hash("sms", "+14155550124"));
+  CHECK(hasher.destination_hash("sms", "pat@example.com") != h);
+  auto other_key = OtpHasher::create(Secret("another_secret_of_enough_length"), RecordingHmac{});
+  REQUIRE(other_key.has_value());
+  CHECK(other_key->destination_hash("email", "pat@example.com") != h);
+}
+
+TEST_CASE("with the real HMAC-SHA256 the destination hash is lower-case hex and pinned") {
+  auto hasher = OtpHasher::create(Secret(kKey), [](std::string_view key, std::string_view data) {
+    return crypto::hmac_sha256_hex(key, data);
+  });
+  REQUIRE(hasher.has_value());
+  const auto h = hasher->destination_hash("sms", " +14155550123 ");
+  // Pinned: a change to the hashed string would silently restart every destination's count. Computed with
+  // printf '%s' 'otp-dest-v1:sms:+14155550123' | openssl dgst -sha256 -hmac 'otp_unit_test_secret_0123456789'
+  CHECK(h == "49c257fccb82f638191bcbf02aeb4d11d7b0575e44a48fc667901b64676be351");
+  CHECK(h.size() == 64);
+  CHECK(h.find_first_not_of("0123456789abcdef") == std::string::npos);
 }

@@ -134,6 +134,7 @@ std::string create_command(const std::string& data) { return command("payment.cr
 store::PaymentRecord record(PaymentStatus status) {
   store::PaymentRecord p;
   p.id = PaymentId::generate(system_random()).str();
+  p.merchant_id = "acme";
   p.order_id = "order-1042";
   p.amount = 2599;
   p.currency = "usd";
@@ -165,6 +166,7 @@ store::PaymentRecord record(PaymentStatus status) {
 
 store::RefundRecord refund_record(const std::string& payment_id, RefundStatus status) {
   store::RefundRecord r;
+  r.merchant_id = "acme";
   r.id = RefundId::generate(system_random()).str();
   r.payment_id = payment_id;
   r.requested_amount = 500;
@@ -188,6 +190,7 @@ store::RefundRecord refund_record(const std::string& payment_id, RefundStatus st
 
 events::PaymentEvent charged_event(std::string_view type, std::string_view status) {
   events::PaymentEvent e;
+  e.merchant_id = "acme";
   e.payment_id = PaymentId::generate(system_random()).str();
   e.event_id = events::event_id_for(e.payment_id, status);
   e.type = std::string(type);
@@ -451,6 +454,7 @@ TEST_CASE("payment events as serialize writes them match the event schema") {
   }
   SUBCASE("a refund for a payment that does not exist") {
     events::PaymentEvent e;
+    e.merchant_id = "acme";
     e.payment_id = "pay_unknown";
     e.event_id = events::event_id_for(e.payment_id, "refund/ref_1/failed");
     e.type = events::event_type::kRefundFailed;
@@ -464,6 +468,7 @@ TEST_CASE("payment events as serialize writes them match the event schema") {
   }
   SUBCASE("a refused command, echoing what it had (as the worker's reject does)") {
     events::PaymentEvent e;
+    e.merchant_id = "acme";
     e.payment_id = "pay_order-1042";
     e.event_id = events::event_id_for(e.payment_id, "rejected/5f0c6d0e-8a4b-4c1e-9a57-2f1d3c4b5a69");
     e.type = events::event_type::kFailed;
@@ -648,7 +653,7 @@ TEST_CASE("the DLQ headers the worker writes are exactly the ones the schema req
 TEST_CASE("the one-time code message as serialize writes it matches its schema") {
   const auto message = [](const std::string& channel, const std::string& destination, const std::string& code) {
     const events::OtpMessage m{events::event_id_for("pay_1", "otp/1"), "pay_1", channel, destination, code,
-                               rfc3339_now()};
+                               rfc3339_now(), "acme"};
     return events::serialize(m);
   };
   for (int i = 0; i < 20; ++i) {

@@ -11,6 +11,9 @@
 #include <optional>
 #include <string>
 
+#include "payments/api/guards.hpp"
+#include "payments/auth/authenticator.hpp"
+#include "payments/auth/rate_limiter.hpp"
 #include "payments/core/metrics.hpp"
 #include "payments/core/random.hpp"
 #include "payments/core/result.hpp"
@@ -39,6 +42,14 @@ struct Dependencies {
   // Checks Stripe-Signature on POST /api/v1/webhooks/stripe (see webhook_verifier_from in webhooks.hpp).
   // nullopt: no STRIPE_WEBHOOK_SECRET, and the endpoint answers 503 unavailable.
   std::optional<WebhookVerifier> webhooks;
+  // Who may call: every route but /health, /ready and the webhook needs a credential (see auth/).
+  const auth::Authenticator& authenticator;
+  auth::RateLimiter& rate_limiter;
+  const DeclineGuard& declines;
+  int default_rate_limit = 100;  // API_RATE_LIMIT_PER_SECOND, for keys made without --rate-limit
+  std::string environment;       // KAFKA_TOPIC_PREFIX: named in Stripe idempotency keys
+  // OTP_MAX_CODES_PER_DESTINATION_PER_HOUR: a resend to a destination at the limit answers 429.
+  int otp_codes_per_destination_per_hour = 10;
 };
 
 class PaymentsApi {
@@ -48,7 +59,10 @@ class PaymentsApi {
   PaymentsApi(const PaymentsApi&) = delete;
   PaymentsApi& operator=(const PaymentsApi&) = delete;
 
+  // The public listener: the REST API, /health, and /ready as a bare 200/503.
   boost::asio::awaitable<http::Response> handle(http::Request request);
+  // The admin listener (API_ADMIN_PORT, loopback by default): /health, /ready with what is wrong, /metrics.
+  http::Response handle_admin(const http::Request& request);
 
  private:
   struct Impl;

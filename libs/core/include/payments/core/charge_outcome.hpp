@@ -2,8 +2,10 @@
 // What a Stripe answer to "create and confirm this PaymentIntent" means for the payment: the one place
 // Stripe outcomes become payment statuses.
 
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "payments/core/payment.hpp"
 #include "payments/core/stripe_gateway.hpp"
@@ -28,5 +30,11 @@ struct ChargeOutcome {
 };
 
 ChargeOutcome charge_outcome(const StripeResult<PaymentIntent>& result);
+
+// The failure codes of a card the issuer or Stripe refused: what a card tester collects. A credential whose
+// payments end in too many of these gets no more payments for a while (API_DECLINE_LIMIT).
+inline constexpr std::array<std::string_view, 9> kCardDeclineCodes = {
+    "card_declined",        "incorrect_cvc",       "invalid_cvc",     "expired_card",  "incorrect_number",
+    "invalid_number",       "invalid_expiry_month", "invalid_expiry_year", "incorrect_zip"};
 
 }  // namespace payments

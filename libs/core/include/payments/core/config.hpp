@@ -29,6 +29,9 @@ struct KafkaSettings {
   std::string brokers = "127.0.0.1:9092";
   std::string topic_prefix;                      // KAFKA_TOPIC_PREFIX: prepended to every topic name
   std::string consumer_group = "payments-worker";  // WORKER_GROUP_ID
+  // KAFKA_DEFAULT_MERCHANT: whose a command produced straight to Kafka is when its envelope names no
+  // merchant_id. The broker's ACLs are the credential on that path.
+  std::string default_merchant = "default";
 };
 
 struct MysqlSettings {
@@ -63,5 +66,9 @@ EnvLookup process_environment();
 // The error's `field` is the variable's name and its message one line a person can act on; the value of a
 // secret is never repeated in it.
 Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<std::string_view> required);
+
+// A whole-number setting: `fallback` when unset or empty; an error naming it when it is not a whole number
+// from `min` to `max`.
+Result<int> int_setting(const EnvLookup& env, std::string_view name, int fallback, int min, int max);
 
 }  // namespace payments

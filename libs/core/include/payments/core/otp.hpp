@@ -24,8 +24,13 @@
 //   30 s) apart. A resend issues a new code (new seq, the old code stops working), extends the expiry to
 //   now + ttl and keeps the attempt count. The cap is checked before the cooldown, so a caller who may never
 //   resend again is not told to retry later.
+// - Per destination, across ALL payments: at most `max_codes_per_destination_per_hour` (default 10) codes
+//   in any rolling hour (kOtpDestinationWindow), so nobody can flood a phone or a mailbox by creating
+//   payments. The count lives in MySQL (store::OtpRepository), keyed by OtpHasher::destination_hash, so every
+//   worker and API instance agrees; this module only holds the setting.
 // - Hashes are compared in constant time.
-// - Failure codes for the payment (`failure.code`): `otp_expired`, `otp_attempts_exceeded`.
+// - Failure codes for the payment (`failure.code`): `otp_expired`, `otp_attempts_exceeded`, and
+//   `otp_rate_limited` when the destination is over its hourly limit before the first code is sent.
 
 #include <chrono>
 #include <cstddef>
@@ -46,6 +51,11 @@ using OtpTime = std::chrono::system_clock::time_point;
 // `failure.code` of a payment whose challenge ended without a verified code.
 inline constexpr std::string_view kOtpExpired = "otp_expired";
 inline constexpr std::string_view kOtpAttemptsExceeded = "otp_attempts_exceeded";
+// The destination had max_codes_per_destination_per_hour codes in the last kOtpDestinationWindow.
+inline constexpr std::string_view kOtpRateLimited = "otp_rate_limited";
+
+// The rolling window of OtpPolicy::max_codes_per_destination_per_hour.
+inline constexpr std::chrono::hours kOtpDestinationWindow{1};
 
 struct OtpPolicy {
   int digits = 6;                                   // 6..9
@@ -53,6 +63,7 @@ struct OtpPolicy {
   int max_attempts = 5;                             // 1..10 wrong codes in total per challenge
   std::chrono::seconds resend_cooldown{30};         // 0 .. ttl
   int max_resends = 5;                              // 0..10 resends after the first code
+  int max_codes_per_destination_per_hour = 10;      // 1..1000 codes to one destination, all payments
 };
 
 // Rejects a policy outside the ranges above (NIST: at least 6 digits, expiry within 10 minutes, attempts
@@ -73,6 +84,11 @@ class OtpHasher {
 
   // Hex HMAC of "otp-v1:<payment_id>:<seq>:<code>".
   [[nodiscard]] std::string hash(std::string_view payment_id, std::uint32_t seq, std::string_view code) const;
+
+  // Hex HMAC of "otp-dest-v1:<channel>:<normalize_otp_destination(channel, destination)>": what codes are
+  // counted under per destination, so the destination itself is never stored in clear. The prefix differs
+  // from the code hash's, so no code hash input can ever equal a destination hash input.
+  [[nodiscard]] std::string destination_hash(std::string_view channel, std::string_view destination) const;
 
  private:
   OtpHasher(Secret key, Hmac hmac) : key_(std::move(key)), hmac_(std::move(hmac)) {}
@@ -183,6 +199,10 @@ bool is_well_formed_otp_code(std::string_view code, int digits) noexcept;
 // Compares without an early exit on the contents, so the time taken does not reveal where two secrets
 // differ (only whether their lengths differ). Standard library only, for core.
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
+
+// The destination as it is counted: ASCII whitespace trimmed from both ends, and for "email" lower-cased
+// (ASCII), so "Pat@Example.com " and "pat@example.com" are one mailbox.
+std::string normalize_otp_destination(std::string_view channel, std::string_view destination);
 
 // Where a code went, without revealing it, for status and logs:
 // - "sms": the first 2 and last 4 characters kept, the rest '*' ("+15555550123" -> "+1******0123"); numbers

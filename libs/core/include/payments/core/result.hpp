@@ -18,6 +18,9 @@ enum class ErrorCode {
   invalid_state,         // the object exists but cannot do that now
   unavailable,           // a dependency (Kafka, MySQL, Stripe) could not be reached; retry later
   internal,              // a bug or an unexpected answer; not retryable by the caller
+  unauthenticated,       // no credential, or one that is malformed, unknown, revoked or expired
+  forbidden,             // a valid credential without the scope the action needs
+  rate_limited,          // the caller is over its limit; retry later
 };
 
 std::string_view to_string(ErrorCode code) noexcept;

@@ -27,6 +27,13 @@ struct CommandEnvelope {
   std::string payment_id;
   std::string issued_at;  // RFC 3339, as the producer wrote it
   std::string data_json;  // the `data` object, serialized
+  // Whose command it is. The API always names the caller's merchant; an order service may leave it out, and
+  // the worker then takes KAFKA_DEFAULT_MERCHANT (see merchant_or).
+  std::optional<std::string> merchant_id;
+
+  [[nodiscard]] const std::string& merchant_or(const std::string& fallback) const {
+    return merchant_id ? *merchant_id : fallback;
+  }
 
   // Where it was read from, when it came from Kafka: the exact bytes (what a DLQ copy must carry) and the
   // record's position. Not part of the serialized command.

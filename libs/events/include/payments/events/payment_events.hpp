@@ -17,6 +17,7 @@ struct Failure {
 struct PaymentEvent {
   std::string event_id;  // stable: the same transition always has the same id, so consumers deduplicate on it
   std::string type;      // payment.succeeded | payment.failed | payment.refunded
+  std::string merchant_id;  // whose payment: lets downstream services route without a lookup
   std::string payment_id;
   std::string order_id;
   std::int64_t amount = 0;
@@ -49,6 +50,7 @@ struct OtpMessage {
   std::string destination;
   std::string code;
   std::string expires_at;  // RFC 3339
+  std::string merchant_id;
 };
 std::string serialize(const OtpMessage& message);
 

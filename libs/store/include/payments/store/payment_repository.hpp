@@ -27,6 +27,10 @@ struct PaymentDispute {
 
 struct PaymentRecord {
   std::string id;
+  std::string merchant_id;  // who created it; nobody else may read or move it
+  // The credential that created it through the API (an API key's id, or jwt:<sub>); empty for commands
+  // produced straight to Kafka. Counts its declines (API_DECLINE_LIMIT).
+  std::string credential_id;
   std::string order_id;
   std::int64_t amount = 0;
   std::string currency;
@@ -51,11 +55,12 @@ struct PaymentRecord {
 
 // A new payment's first row (status pending) from its validated request; `request_json` and `request_hash`
 // are the request's canonical JSON and fingerprint.
-PaymentRecord pending_payment(std::string payment_id, const PaymentRequest& request, std::string request_json,
-                              std::string request_hash);
+PaymentRecord pending_payment(std::string payment_id, std::string merchant_id, const PaymentRequest& request,
+                              std::string request_json, std::string request_hash);
 
 struct IdempotencyRecord {
-  std::string scope;  // which endpoint the key belongs to, e.g. "payments.create"
+  std::string merchant_id;  // keys are per merchant: two merchants' equal keys never meet
+  std::string scope;        // which endpoint the key belongs to, e.g. "payments.create"
   std::string key;
   std::string request_hash;
   std::string resource_id;

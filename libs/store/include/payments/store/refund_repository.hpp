@@ -19,6 +19,7 @@ namespace payments::store {
 struct RefundRecord {
   std::string id;
   std::string payment_id;
+  std::string merchant_id;  // always the payment's
   std::optional<std::int64_t> requested_amount;
   std::int64_t amount = 0;  // decided when accepted
   std::string currency;
@@ -44,11 +45,14 @@ class RefundRepository {
 
   using CreateOutcome = store::CreateOutcome;
   using CreateResult = store::CreateResult;
-  // The API's first record of a refund (pending, not yet reserved), with its idempotency key.
+  // The API's first record of a refund (pending, not yet reserved), with its idempotency key. A payment of
+  // another merchant than the refund's is `payment_missing`, exactly like no payment.
   Result<CreateResult> create(const RefundRecord& refund, const std::optional<IdempotencyRecord>& key);
 
   Result<std::optional<RefundRecord>> find(const std::string& refund_id);
   Result<std::optional<RefundRecord>> find_by_stripe_id(const std::string& stripe_refund_id);
+  // The refunds of a payment that belong to its merchant (a refund another merchant attempted on it, and
+  // that failed as payment_not_found, is that merchant's, not the payment's).
   Result<std::vector<RefundRecord>> for_payment(const std::string& payment_id);
 
   struct Reservation {
@@ -56,7 +60,8 @@ class RefundRepository {
     bool newly_decided = false;
   };
   // Accepts the refund against its payment or rejects it (status failed with the reason), once. When the
-  // refund row does not exist yet (a command straight from Kafka) it is created from `proposed`. A refund
+  // refund row does not exist yet (a command straight from Kafka) it is created from `proposed`. A payment of
+  // another merchant than `proposed.merchant_id` counts as no payment (payment_not_found). A refund
   // already decided is returned as it is. `on_rejected` builds the event a rejection owes.
   Result<Reservation> reserve(const RefundRecord& proposed, const RefundEventFactory& on_rejected);
 

@@ -13,6 +13,7 @@
 #include "payments/core/metrics.hpp"
 #include "payments/core/otp.hpp"
 #include "payments/core/random.hpp"
+#include "payments/core/stripe_keys.hpp"
 #include "payments/core/stripe_gateway.hpp"
 #include "payments/events/commands.hpp"
 #include "payments/events/kafka.hpp"
@@ -45,6 +46,11 @@ struct ProcessorOptions {
   std::chrono::milliseconds retry_max_delay{10'000};
   OtpPolicy otp_policy;
   ReconcileOptions reconcile;
+  // Whose a command without a merchant_id is (KAFKA_DEFAULT_MERCHANT).
+  std::string default_merchant = "default";
+  // Named in every Stripe idempotency key and in Stripe metadata (KAFKA_TOPIC_PREFIX), so environments that
+  // share a Stripe account never collide.
+  std::string environment;
 };
 
 struct ProcessorDependencies {
@@ -134,7 +140,8 @@ class CommandProcessor {
   // reconcile_flow.cpp
   boost::asio::awaitable<bool> reconcile_processing(const store::PaymentRecord& payment);
   boost::asio::awaitable<bool> expire_requires_action(const store::PaymentRecord& payment);
-  boost::asio::awaitable<bool> republish(const std::string& payment_id, events::CommandType type, std::string data_json);
+  boost::asio::awaitable<bool> republish(const std::string& payment_id, const std::string& merchant_id,
+                                         events::CommandType type, std::string data_json);
   boost::asio::awaitable<bool> reconcile_refund(const store::RefundRecord& refund);
   boost::asio::awaitable<bool> start_otp(const store::PaymentRecord& payment, const OtpDelivery& delivery);
   boost::asio::awaitable<bool> deliver_otp(const store::PaymentRecord& payment);
@@ -146,10 +153,10 @@ class CommandProcessor {
     store::PaymentRecord payment;
     store::StoredChallenge stored;
   };
-  boost::asio::awaitable<WaitingChallenge> load_waiting(const std::string& payment_id);
+  boost::asio::awaitable<WaitingChallenge> load_waiting(const std::string& payment_id, const std::string& merchant_id);
   boost::asio::awaitable<bool> send_otp(const events::CommandEnvelope& command);
   boost::asio::awaitable<bool> verify_otp_code(const events::CommandEnvelope& command);
-  boost::asio::awaitable<bool> publish_code(const std::string& payment_id, const OtpChallenge& challenge,
+  boost::asio::awaitable<bool> publish_code(const store::PaymentRecord& payment, const OtpChallenge& challenge,
                                             const std::string& channel, const std::string& destination,
                                             const std::string& code);
   boost::asio::awaitable<bool> dead_letter_command(const events::CommandEnvelope& command, std::string reason);
@@ -161,6 +168,13 @@ class CommandProcessor {
   boost::asio::awaitable<bool> finish(const events::CommandEnvelope& command, std::string outcome,
                                       bool recorded = false);
   void count(const events::CommandEnvelope& command, const std::string& outcome);
+  // Whose Stripe keys a merchant's operations use (see stripe_keys.hpp).
+  [[nodiscard]] StripeKeyOwner key_owner(const std::string& merchant_id) const {
+    return {options_.environment, merchant_id};
+  }
+  [[nodiscard]] const std::string& merchant_of(const events::CommandEnvelope& command) const {
+    return command.merchant_or(options_.default_merchant);
+  }
 
   ProcessorDependencies deps_;
   ProcessorOptions options_;
