@@ -9,7 +9,7 @@ namespace payments::api {
 
 Result<auth::Principal> PaymentsApi::Impl::authorize(const http::Request& request, auth::Scope scope,
                                                      RouteInfo& info) {
-  auto caller = deps.authenticator.authenticate(request.header("authorization"));
+  auto caller = deps.authenticate(request.header("authorization"));
   if (!caller) {
     deps.metrics
         .counter("payments_api_auth_failures_total", "Requests refused for their credential",

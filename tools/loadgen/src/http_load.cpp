@@ -61,6 +61,7 @@ struct ConnectionLoad {
       std::string target = "/api/v1/payments";
       std::string body = payment_body(order_id);
       HeaderList headers;
+      if (!options.authorization.empty()) headers.emplace_back("Authorization", options.authorization);
       if (options.idempotency_keys) headers.emplace_back("Idempotency-Key", order_id);
       ++result.offered;
       const HttpReply reply = co_await connection.send(std::move(method), std::move(target), std::move(body),

@@ -33,6 +33,7 @@ struct HttpLoadOptions {
   std::chrono::milliseconds duration{20'000};
   double rate = 0;  // payments/s offered in total; 0 = closed loop, each connection as fast as answers come
   bool idempotency_keys = true;
+  std::string authorization;  // the Authorization header of every request ("Bearer <key>"); empty: none
   std::string id_prefix;  // order ids and idempotency keys start with it
   std::uint64_t max_requests = 0;  // per connection; 0 = until `duration` has passed
 };

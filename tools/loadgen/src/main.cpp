@@ -16,7 +16,8 @@ int usage() {
       "usage: payments-loadgen run --name NAME --mode api|kafka [--api-port P] [--connections N] [--threads N]\n"
       "                            [--duration-s S] [--rate R] [--count N] [--brokers B] [--topic-prefix P]\n"
       "                            [--track] [--drain-timeout-s S] [--sim-port P] [--worker-metrics-port P]\n"
-      "                            [--watch NAME=PID]... [--db-status-cmd CMD] [--no-idempotency-keys] --out FILE\n"
+      "                            [--watch NAME=PID]... [--db-status-cmd CMD] [--no-idempotency-keys]\n"
+      "                            [--api-key-file FILE] --out FILE\n"
       "       payments-loadgen report --out results.json [--svg FILE] [--stripe-latency-ms N] [--partitions N] FILES...\n"
       "       payments-loadgen drop-topics --brokers B --topic-prefix P\n",
       stderr);

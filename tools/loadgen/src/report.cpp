@@ -145,6 +145,16 @@ int write_report(const Arguments& args) {
   };
   for (auto& t : targets) t.measured = t.scenario.empty() ? ratio : value(t.scenario, t.path);
 
+  // Authentication's cost: api_front (a key on every request) against api_front_noauth (the same load on
+  // payments-api-without-auth), run one after the other. The bound: within 5 % of the figure without.
+  const bool auth_compared = scenarios.contains("api_front") && scenarios.contains("api_front_noauth");
+  const double with_key = value("api_front", "accepted_per_s");
+  const double without_key = value("api_front_noauth", "accepted_per_s");
+  const double auth_ratio = with_key / without_key;
+  const double cpu_with_key = value("api_front", "processes.api.cpu_ms_per_payment");
+  const double cpu_without_key = value("api_front_noauth", "processes.api.cpu_ms_per_payment");
+  const bool auth_within = auth_ratio >= 0.95;
+
   bool charges_ok = true;
   for (const auto& name : order) {
     const auto& doc = scenarios.at(name).doc;
@@ -179,6 +189,16 @@ int write_report(const Arguments& args) {
     out.end_object();
   }
   out.end_object();
+  if (auth_compared) {
+    out.key("authentication_cost").begin_object();
+    out.key("accepted_per_s_with_key").raw(fixed(with_key));
+    out.key("accepted_per_s_without").raw(fixed(without_key));
+    out.key("ratio").raw(fixed(auth_ratio));
+    out.key("api_cpu_ms_per_request_with_key").raw(fixed(cpu_with_key, 4));
+    out.key("api_cpu_ms_per_request_without").raw(fixed(cpu_without_key, 4));
+    out.key("within_5_percent").value(auth_within);
+    out.end_object();
+  }
   out.key("charges_ok").value(charges_ok);
   out.key("scenarios").begin_object();
   for (const auto& name : order) out.key(name).raw(scenarios.at(name).text);
@@ -241,6 +261,14 @@ int write_report(const Arguments& args) {
   }
   std::printf("\nworker --max-in-flight concurrency vs --sequential: %s vs %s completed/s = %sx\n",
               cell(concurrent).c_str(), cell(sequential, 1).c_str(), cell(ratio, 1).c_str());
+  if (auth_compared) {
+    std::printf("\nauthentication's cost, api_front (a key on every request) vs api_front_noauth (none): %s vs %s "
+                "accepted/s = %s; API CPU %s vs %s ms per request (%s%%): %s\n",
+                cell(with_key).c_str(), cell(without_key).c_str(), cell(auth_ratio, 3).c_str(),
+                cell(cpu_with_key, 3).c_str(), cell(cpu_without_key, 3).c_str(),
+                (cpu_with_key >= cpu_without_key ? "+" : "") + cell((cpu_with_key / cpu_without_key - 1) * 100, 1)).c_str(),
+                auth_within ? "within 5 %" : "MORE THAN 5 % WORSE");
+  }
   std::printf("\n%-42s %8s %10s  %s\n", "target", "bound", "measured", "");
   for (const auto& t : targets) {
     std::printf("%-42s %2s%6s %10s  %s\n", t.what.c_str(), t.at_least ? ">=" : "<", cell(t.bound).c_str(),

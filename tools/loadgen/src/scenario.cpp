@@ -152,6 +152,17 @@ ChargeCheck check_charges(std::uint16_t sim_port, const PaymentLedger& ledger, s
   return check;
 }
 
+// The Authorization header for --api-key-file: "Bearer " and the file's first line. The key is read from a
+// file so that it never shows in `ps` or a log.
+Result<std::string> authorization_from(const std::string& path) {
+  std::ifstream in(path);
+  std::string key;
+  if (!in || !std::getline(in, key)) return Error::validation("--api-key-file", "cannot read " + path);
+  while (!key.empty() && (key.back() == '\r' || key.back() == ' ' || key.back() == '\t')) key.pop_back();
+  if (key.empty()) return Error::validation("--api-key-file", path + " holds no key on its first line");
+  return "Bearer " + key;
+}
+
 void write_latency(json::Builder& out, std::string_view name, LatencySamples& samples) {
   out.key(name).begin_object();
   out.field("count", static_cast<std::int64_t>(samples.count()));
@@ -178,7 +189,8 @@ const std::set<std::string>& scenario_options() {
   static const std::set<std::string> options = {
       "--name",        "--mode",      "--describe",     "--host",         "--api-port",  "--connections",
       "--threads",     "--duration-s", "--rate",        "--count",        "--brokers",   "--topic-prefix",
-      "--drain-timeout-s", "--sim-port", "--worker-metrics-port", "--watch", "--db-status-cmd", "--out"};
+      "--drain-timeout-s", "--sim-port", "--worker-metrics-port", "--watch", "--db-status-cmd", "--out",
+      "--api-key-file"};
   return options;
 }
 
@@ -214,6 +226,15 @@ int run_scenario(const Arguments& args) {
     std::fprintf(stderr, "payments-loadgen: --mode must be api or kafka\n");
     return 1;
   }
+  std::string authorization;
+  if (args.has("--api-key-file")) {
+    auto read = authorization_from(args.text("--api-key-file"));
+    if (!read) {
+      std::fprintf(stderr, "payments-loadgen: %s\n", read.error().message.c_str());
+      return 1;
+    }
+    authorization = std::move(read).value();
+  }
   const bool track = args.flag("--track");
   const auto run_id = random_run_id();
   const auto id_prefix = "bench-" + run_id + "-";
@@ -245,8 +266,8 @@ int run_scenario(const Arguments& args) {
     PaymentLedger warmup;
     if (mode == "api") {
       HttpLoadOptions once{.host = args.text("--host", "127.0.0.1"), .port = port, .connections = 1,
-                           .duration = 10s, .rate = 0, .idempotency_keys = false, .id_prefix = id_prefix + "warmup-",
-                           .max_requests = 1};
+                           .duration = 10s, .rate = 0, .idempotency_keys = false, .authorization = authorization,
+                           .id_prefix = id_prefix + "warmup-", .max_requests = 1};
       auto r = run_http_load(once, warmup);
       if (r.accepted == 0) {
         std::fprintf(stderr, "payments-loadgen: the API refused the warm-up payment: %s\n", r.first_error.c_str());
@@ -288,6 +309,7 @@ int run_scenario(const Arguments& args) {
                           .duration = duration,
                           .rate = rate.value(),
                           .idempotency_keys = !args.flag("--no-idempotency-keys"),
+                          .authorization = authorization,
                           .id_prefix = id_prefix},
                          ledger);
   } else {
@@ -325,6 +347,7 @@ int run_scenario(const Arguments& args) {
   out.field("loop", mode == "kafka" ? (count.value() > 0 ? "backlog" : "open") : (rate.value() > 0 ? "open" : "closed"));
   out.key("offered_rate_per_s").raw(fixed(rate.value()));
   out.field("connections", static_cast<std::int64_t>(mode == "api" ? connections.value() : 0));
+  out.key("api_key").value(!authorization.empty());  // whether every request carried Authorization
   out.key("load_seconds").raw(fixed(load_s));
   out.field("offered", static_cast<std::int64_t>(load.offered));
   out.field("accepted", static_cast<std::int64_t>(load.accepted));

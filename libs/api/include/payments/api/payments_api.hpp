@@ -10,9 +10,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "payments/api/guards.hpp"
-#include "payments/auth/authenticator.hpp"
+#include "payments/auth/principal.hpp"
 #include "payments/auth/rate_limiter.hpp"
 #include "payments/core/metrics.hpp"
 #include "payments/core/random.hpp"
@@ -42,8 +43,10 @@ struct Dependencies {
   // Checks Stripe-Signature on POST /api/v1/webhooks/stripe (see webhook_verifier_from in webhooks.hpp).
   // nullopt: no STRIPE_WEBHOOK_SECRET, and the endpoint answers 503 unavailable.
   std::optional<WebhookVerifier> webhooks;
-  // Who may call: every route but /health, /ready and the webhook needs a credential (see auth/).
-  const auth::Authenticator& authenticator;
+  // Who may call: every route but /health, /ready and the webhook needs a credential. Given the
+  // Authorization header's value (if any), the caller it proves or the error to answer with; the service
+  // passes auth::Authenticator::authenticate (see auth/).
+  std::function<Result<auth::Principal>(std::optional<std::string_view>)> authenticate;
   auth::RateLimiter& rate_limiter;
   const DeclineGuard& declines;
   int default_rate_limit = 100;  // API_RATE_LIMIT_PER_SECOND, for keys made without --rate-limit
