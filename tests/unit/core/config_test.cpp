@@ -73,3 +73,23 @@ TEST_CASE("a malformed secret is refused without repeating its value") {
   CHECK(config.error().field == "STRIPE_SECRET_KEY");
   CHECK(config.error().message.find("pk_live_visible") == std::string::npos);
 }
+
+TEST_CASE("commands without a merchant belong to KAFKA_DEFAULT_MERCHANT, `default` unless set") {
+  CHECK(load_config(env_of({}), {})->kafka.default_merchant == "default");
+  CHECK(load_config(env_of({{"KAFKA_DEFAULT_MERCHANT", "acme"}}), {})->kafka.default_merchant == "acme");
+  auto bad = load_config(env_of({{"KAFKA_DEFAULT_MERCHANT", "not an id"}}), {});
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().field == "KAFKA_DEFAULT_MERCHANT");
+}
+
+TEST_CASE("a whole-number setting has a default, a range, and an error naming it") {
+  CHECK(int_setting(env_of({}), "API_DECLINE_LIMIT", 20, 1, 100).value() == 20);
+  CHECK(int_setting(env_of({{"API_DECLINE_LIMIT", "7"}}), "API_DECLINE_LIMIT", 20, 1, 100).value() == 7);
+  for (const char* bad : {"0", "101", "7x", "-1", "seven"}) {
+    CAPTURE(bad);
+    auto refused = int_setting(env_of({{"API_DECLINE_LIMIT", bad}}), "API_DECLINE_LIMIT", 20, 1, 100);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().field == "API_DECLINE_LIMIT");
+    CHECK(refused.error().message.find("1 to 100") != std::string::npos);
+  }
+}

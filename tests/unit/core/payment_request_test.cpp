@@ -91,3 +91,15 @@ TEST_CASE("an otp object needs a channel and a matching destination") {
   in.otp = OtpDelivery{"pigeon", "x"};
   CHECK(field_of(in) == "otp.channel");
 }
+
+TEST_CASE("metadata keys the service sets on Stripe itself are refused, so no payment can pose as another") {
+  for (const char* key : {"payment_id", "order_id", "merchant_id", "environment", "refund_id", "customer_id"}) {
+    CAPTURE(key);
+    auto in = valid();
+    in.metadata = {{key, "x"}};
+    CHECK(field_of(in) == std::string("metadata.") + key);
+  }
+  auto in = valid();
+  in.metadata = {{"merchant", "x"}, {"cart_id", "y"}};
+  CHECK(field_of(in) == "<valid>");
+}

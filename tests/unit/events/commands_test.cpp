@@ -119,3 +119,28 @@ TEST_CASE("a Stripe event's command is keyed by the event: the same event id, th
   CHECK(stripe_event_command("pay_1", "evt_a", raw).command_id !=
         stripe_event_command("pay_1", "evt_b", raw).command_id);
 }
+
+TEST_CASE("an envelope may name its merchant; without one the worker's default applies") {
+  auto named = parse_command_envelope(
+      R"({"command_id":"c-1","type":"payment.create","payment_id":"pay_1","merchant_id":"acme","data":{}})");
+  REQUIRE(named);
+  CHECK(named->merchant_id == "acme");
+  CHECK(named->merchant_or("default") == "acme");
+  auto again = parse_command_envelope(serialize_command(named.value()));
+  REQUIRE(again);
+  CHECK(again->merchant_id == "acme");
+
+  auto unnamed = parse_command_envelope(R"({"command_id":"c-2","type":"payment.create","payment_id":"pay_2","data":{}})");
+  REQUIRE(unnamed);
+  CHECK_FALSE(unnamed->merchant_id.has_value());
+  CHECK(unnamed->merchant_or("default") == "default");
+  CHECK(serialize_command(unnamed.value()).find("merchant_id") == std::string::npos);
+
+  for (const char* bad : {R"("merchant_id":"has spaces")", R"("merchant_id":"")", R"("merchant_id":7)"}) {
+    CAPTURE(bad);
+    auto refused = parse_command_envelope(R"({"command_id":"c-3","type":"payment.create","payment_id":"pay_3",)" +
+                                          std::string(bad) + R"(,"data":{}})");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().field == "merchant_id");
+  }
+}

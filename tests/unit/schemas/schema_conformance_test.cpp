@@ -118,7 +118,8 @@ constexpr std::initializer_list<PaymentStatus> kAllStatuses = {
 
 constexpr std::initializer_list<ErrorCode> kAllErrorCodes = {
     ErrorCode::validation_error, ErrorCode::raw_card_data, ErrorCode::not_found, ErrorCode::idempotency_conflict,
-    ErrorCode::invalid_state,    ErrorCode::unavailable,   ErrorCode::internal};
+    ErrorCode::invalid_state,    ErrorCode::unavailable,   ErrorCode::internal,  ErrorCode::unauthenticated,
+    ErrorCode::forbidden,        ErrorCode::rate_limited};
 
 constexpr std::initializer_list<events::CommandType> kAllCommandTypes = {
     events::CommandType::payment_create, events::CommandType::payment_otp_send,
