@@ -72,11 +72,46 @@ TEST_CASE("commands that cannot be understood go to the DLQ unchanged and later 
     CHECK(header(m, "dlq-original-topic") == stack.topics().commands);
   }
   for (const auto& [key, value] : bad) CHECK(by_key[key] == value);  // unchanged
+  // The reason names the problem in the project's own words, never quoting the input.
   for (const auto& m : dlq) {
-    if (m.key == "k1") CHECK(header(m, "dlq-reason").find("not valid JSON") != std::string::npos);
-    if (m.key == "k2") CHECK(header(m, "dlq-reason").find("unknown command type") != std::string::npos);
+    CHECK(header(m, "dlq-original-bytes") == std::to_string(by_key[m.key].size()));
+    if (m.key == "k1") CHECK(header(m, "dlq-reason").find("not a JSON object") != std::string::npos);
+    if (m.key == "k2") CHECK(header(m, "dlq-reason") == "command envelope invalid (type)");
     if (m.key == "k3") CHECK(header(m, "dlq-reason").find("payment_id") != std::string::npos);
+    if (m.key == "k4") CHECK(header(m, "dlq-reason").find("has spaces") == std::string::npos);
   }
+}
+
+TEST_CASE("what goes to the DLQ holds no card number and no one-time code, in JSON or not") {
+  Stack stack;
+  const std::string json_command =
+      R"({"command_id":"c5","type":"payment.teleport","payment_id":"p5","data":{"code":"123456",)"
+      R"("note":"card 4242 4242 4242 4242","4000056655665556":"x"}})";
+  const std::string text_command = R"(garbage "code": "654321" and 5555.5555.5555.4444)";
+  stack.produce_command("k5", json_command);
+  stack.produce_command("4242424242424242", text_command);
+  auto dlq = stack.read_topic(stack.topics().commands_dlq, 2);
+  REQUIRE(dlq.size() == 2);
+  for (const auto& m : dlq) {
+    CAPTURE(m.value);
+    for (const char* secret : {"123456", "654321", "4242 4242 4242 4242", "4242424242424242", "4000056655665556",
+                               "5555.5555.5555.4444"}) {
+      CHECK(m.value.find(secret) == std::string::npos);
+      CHECK(m.key.find(secret) == std::string::npos);
+      CHECK(header(m, "dlq-reason").find(secret) == std::string::npos);
+    }
+    CHECK(header(m, "dlq-reason").find("teleport") == std::string::npos);
+    CHECK(m.value.find("[redacted]") != std::string::npos);
+    CHECK(header(m, "dlq-redacted") == "true");
+  }
+  std::map<std::string, std::string> by_reason_key;
+  for (const auto& m : dlq) by_reason_key[header(m, "dlq-original-bytes")] = m.value;
+  CHECK(by_reason_key.count(std::to_string(json_command.size())) == 1);
+  CHECK(by_reason_key.count(std::to_string(text_command.size())) == 1);
+  // Still JSON where it was: the rest of the command stays readable for whoever fixes its producer.
+  CHECK(json_field(by_reason_key[std::to_string(json_command.size())], "command_id") == "c5");
+  CHECK(stack.logs().find("4242424242424242") == std::string::npos);
+  CHECK(stack.logs().find("654321") == std::string::npos);
 }
 
 TEST_CASE("a command that parses but is invalid yields payment-failed with validation_error") {

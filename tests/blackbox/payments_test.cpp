@@ -143,6 +143,8 @@ TEST_CASE("bad input gets a precise error and nothing is recorded") {
       {R"({"order_id":"o","amount":1000,"currency":"usd","payment_method":"pm_card_visa","otp":{"channel":"fax","destination":"x"}})", 400, "validation_error", "otp.channel"},
       {R"({"order_id":"o","amount":1000,"currency":"usd","payment_method":"4242424242424242"})", 422, "raw_card_data", ""},
       {R"({"order_id":"o","amount":1000,"currency":"usd","payment_method":"pm_card_visa","metadata":{"note":"card 5555 5555 5555 4444"}})", 422, "raw_card_data", ""},
+      {R"({"order_id":"o","amount":1000,"currency":"usd","payment_method":"pm_card_visa","metadata":{"4000056655665556":"x"}})", 422, "raw_card_data", ""},
+      {R"({"order_id":"o","amount":1000,"currency":"usd","payment_method":"pm_card_visa","description":"3782.822463/10005"})", 422, "raw_card_data", ""},
       {R"({"order_id":"o",)", 400, "validation_error", ""},
       {std::string(40, '[') + std::string(40, ']'), 400, "validation_error", ""},
   };
@@ -161,6 +163,7 @@ TEST_CASE("bad input gets a precise error and nothing is recorded") {
   const auto logs = stack.logs();
   CHECK(logs.find("4242424242424242") == std::string::npos);
   CHECK(logs.find("5555 5555 5555 4444") == std::string::npos);
+  CHECK(logs.find("4000056655665556") == std::string::npos);
 }
 
 TEST_CASE("unknown payments are 404 and unknown routes say so") {
@@ -198,6 +201,14 @@ TEST_CASE("a service that cannot reach Kafka or MySQL stops with one line naming
   ChildProcess no_key(binary("apps/worker/payments-worker"), {}, env, stack.log_path("nokey.log"));
   CHECK(no_key.wait_exit(30s) == 1);
   CHECK(no_key.output() == "payments-worker: STRIPE_SECRET_KEY is required but not set\n");
+
+  // A live key is never sent over plain http: the worker refuses to start, naming the setting, not the key.
+  env = stack.service_env();
+  env["STRIPE_SECRET_KEY"] = "sk_live_blackbox_never_in_clear";
+  ChildProcess live_over_http(binary("apps/worker/payments-worker"), {}, env, stack.log_path("live.log"));
+  CHECK(live_over_http.wait_exit(30s) == 1);
+  CHECK(live_over_http.output().rfind("payments-worker: STRIPE_API_BASE must be https://", 0) == 0);
+  CHECK(live_over_http.output().find("sk_live_blackbox_never_in_clear") == std::string::npos);
 }
 
 TEST_CASE("concurrent first requests, with one key or with many, are answered once each and charged once") {

@@ -103,6 +103,13 @@ Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<st
       config.stripe.secret_key.reveal().rfind("rk_", 0) != 0) {
     return Error::validation("STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY must be a Stripe secret key (sk_... or rk_...)");
   }
+  // A live key must never cross the network in clear: plain http is for test keys (the simulator) only.
+  const std::string& key = config.stripe.secret_key.reveal();
+  const bool test_key = key.rfind("sk_test_", 0) == 0 || key.rfind("rk_test_", 0) == 0;
+  if (!key.empty() && !test_key && base.rfind("https://", 0) != 0) {
+    return Error::validation("STRIPE_API_BASE", "STRIPE_API_BASE must be https:// with a live Stripe key; plain http "
+                                                "is allowed only with a test key (sk_test_..., rk_test_...)");
+  }
   return config;
 }
 

@@ -72,7 +72,8 @@ bool contains_card_number(const rapidjson::Value& value) {
   if (value.IsUint64()) return payments::contains_card_number(std::to_string(value.GetUint64()));
   if (value.IsObject()) {
     for (const auto& m : value.GetObject()) {
-      if (contains_card_number(m.value)) return true;
+      // Keys too: {"metadata": {"4242424242424242": "x"}} carries a card number as well as a value would.
+      if (contains_card_number(m.name) || contains_card_number(m.value)) return true;
     }
   }
   if (value.IsArray()) {

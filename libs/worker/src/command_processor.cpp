@@ -1,8 +1,10 @@
 #include "payments/worker/command_processor.hpp"
 
+#include "payments/core/card_number.hpp"
 #include "payments/core/charge_outcome.hpp"
 #include "payments/core/log.hpp"
 #include "payments/core/stripe_keys.hpp"
+#include "payments/events/dlq.hpp"
 #include "payments/events/payment_events.hpp"
 #include "payments/events/topics.hpp"
 #include "payments/json/json.hpp"
@@ -108,8 +110,8 @@ awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& 
     if (known) {
       // The payment is fine; this command is not. Do not fail a good payment over a bad duplicate.
       if (request.error().code == ErrorCode::raw_card_data) co_return co_await finish(command, "rejected");
-      co_return co_await dead_letter_command(command, "invalid payment.create for an existing payment: " +
-                                                          request.error().message);
+      co_return co_await dead_letter_command(
+          command, events::dlq_reason("invalid payment.create for an existing payment", request.error()));
     }
     co_return co_await reject(command, request.error());
   }
@@ -130,8 +132,7 @@ awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& 
     if (created->outcome == store::CreateOutcome::created) known = std::move(record);
   } else if (known->merchant_id != merchant || known->request_hash != events::request_fingerprint(request.value())) {
     // The same words for another merchant's payment as for a different one of this merchant's: no oracle.
-    co_return co_await dead_letter_command(command,
-                                           "payment_id " + command.payment_id + " already belongs to a different payment");
+    co_return co_await dead_letter_command(command, "payment_id already belongs to a different payment");
   }
 
   Completion completion{{command.command_id, command.payment_id, std::string(to_string(command.type)), "applied"}};
@@ -348,17 +349,25 @@ awaitable<bool> CommandProcessor::dead_letter_command(const events::CommandEnvel
 }
 
 awaitable<bool> CommandProcessor::dead_letter(events::IncomingMessage message, std::string reason) {
-  events::Headers headers{{"dlq-reason", reason}, {"dlq-original-topic", message.topic}};
+  // Redacted before it leaves: a card number or a one-time code in the command (or a card number as its
+  // key) must not land in another topic. `reason` is in the project's own words (events::dlq_reason).
+  const events::DlqPayload payload = events::redact_for_dlq(message.value);
+  events::Headers headers{{"dlq-reason", reason},
+                          {"dlq-original-topic", message.topic},
+                          {"dlq-original-bytes", std::to_string(payload.original_bytes)}};
+  if (payload.redacted) headers.emplace_back("dlq-redacted", "true");
   if (message.offset >= 0) {
     headers.emplace_back("dlq-original-partition", std::to_string(message.partition));
     headers.emplace_back("dlq-original-offset", std::to_string(message.offset));
   }
   headers.emplace_back("dlq-failed-at", rfc3339_now());
-  events::OutgoingMessage out{deps_.topics.commands_dlq, message.key, message.value, std::move(headers)};
+  events::OutgoingMessage out{deps_.topics.commands_dlq, redact_card_numbers(message.key, events::kRedacted),
+                              payload.value, std::move(headers)};
   auto delivered = co_await publish(std::move(out));
   if (!delivered) co_return false;
   deps_.metrics.counter("payments_worker_dead_letters_total", "Commands sent to payment-commands-dlq").add();
-  log::warn("command dead-lettered", {{"key", message.key.substr(0, 64)}, {"reason", reason}});
+  log::warn("command dead-lettered", {{"key", redact_card_numbers(message.key.substr(0, 64), events::kRedacted)},
+                                      {"reason", reason}});
   co_return true;
 }
 

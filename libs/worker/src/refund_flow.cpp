@@ -64,7 +64,7 @@ awaitable<bool> CommandProcessor::create_refund(const events::CommandEnvelope& c
   const store::RefundRecord refund = reserved->refund;
 
   if (refund.request_hash != proposed.request_hash || refund.merchant_id != proposed.merchant_id) {
-    co_return co_await dead_letter_command(command, "refund_id " + refund.id + " already belongs to a different refund");
+    co_return co_await dead_letter_command(command, "refund_id already belongs to a different refund");
   }
   if (refund.failure_code == "payment_not_found" && reserved->newly_decided) {
     store::PaymentRecord none;  // there is no payment: the event says so through its failure code

@@ -2,6 +2,7 @@
 // applied to the payment or refund it concerns. Stripe delivers events at least once and in any order, so an
 // event is applied only as a move forward (a late payment_intent.payment_failed after succeeded changes
 // nothing), and its command id, derived from the event id, makes a repeated delivery a no-op.
+#include "payments/events/dlq.hpp"
 #include "payments/core/log.hpp"
 #include "payments/runtime/awaitable.hpp"
 #include "payments/stripe/stripe_json.hpp"
@@ -19,8 +20,7 @@ constexpr int kMaxAttempts = 4;  // compare-and-set races with a concurrent writ
 awaitable<bool> CommandProcessor::apply_stripe_event(const events::CommandEnvelope& command) {
   auto parsed = stripe::parse_event(command.data_json);
   if (!parsed) {
-    co_return co_await dead_letter_command(command, "unreadable Stripe event: " + parsed.error().field + " " +
-                                                        parsed.error().message);
+    co_return co_await dead_letter_command(command, events::dlq_reason("unreadable Stripe event", parsed.error()));
   }
   const StripeEvent& event = parsed.value();
   log::info("applying Stripe event", {{"event_id", event.id}, {"type", event.type}, {"payment_id", command.payment_id}});
@@ -29,7 +29,7 @@ awaitable<bool> CommandProcessor::apply_stripe_event(const events::CommandEnvelo
     case StripeEventUse::intent_update: {
       auto intent = stripe::parse_payment_intent(event.object_json);
       if (!intent) {
-        co_return co_await dead_letter_command(command, "Stripe event " + event.id + ": " + intent.error().message);
+        co_return co_await dead_letter_command(command, "unreadable PaymentIntent in a Stripe event");
       }
       if (!co_await apply_intent(command.payment_id, intent.value())) co_return false;
       break;
@@ -44,7 +44,7 @@ awaitable<bool> CommandProcessor::apply_stripe_event(const events::CommandEnvelo
     case StripeEventUse::dispute_created: {
       auto dispute = stripe::parse_dispute(event.object_json);
       if (!dispute) {
-        co_return co_await dead_letter_command(command, "Stripe event " + event.id + ": " + dispute.error().message);
+        co_return co_await dead_letter_command(command, "unreadable dispute in a Stripe event");
       }
       if (!co_await record_dispute(command.payment_id, dispute.value())) co_return false;
       break;

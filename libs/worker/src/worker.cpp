@@ -14,6 +14,7 @@
 
 #include "payments/core/ids.hpp"
 #include "payments/core/log.hpp"
+#include "payments/events/dlq.hpp"
 #include "payments/stripe/stripe_json.hpp"
 #include "payments/worker/offset_tracker.hpp"
 
@@ -106,8 +107,7 @@ struct Worker::Impl {
     }
     auto event = stripe::parse_event(message.value);
     if (!event) {
-      return Error{ErrorCode::validation_error,
-                   "unreadable Stripe event: " + event.error().field + " " + event.error().message, {}};
+      return Error{ErrorCode::validation_error, events::dlq_reason("unreadable Stripe event", event.error()), {}};
     }
     auto command = events::stripe_event_command(message.key, event->id, message.value);
     command.source = message.value;
@@ -125,8 +125,7 @@ struct Worker::Impl {
     }
     std::string key = message.key;
     if (message.value.size() > events::kMaxCommandBytes) {
-      job.reason = "command is " + std::to_string(message.value.size()) + " bytes; the limit is " +
-                   std::to_string(events::kMaxCommandBytes);
+      job.reason = "command over the " + std::to_string(events::kMaxCommandBytes) + "-byte limit";
     } else if (auto envelope = message.topic == options.stripe_events_topic
                                    ? stripe_event(message)
                                    : events::parse_command_envelope(message.value)) {
@@ -136,8 +135,11 @@ struct Worker::Impl {
       job.command->source_partition = message.partition;
       job.command->source_offset = message.offset;
     } else {
+      // In the project's own words: the error's message may quote the input (an unknown type, say).
       const auto& e = envelope.error();
-      job.reason = e.field.empty() ? e.message : e.field + ": " + e.message;
+      job.reason = message.topic == options.stripe_events_topic ? e.message
+                   : e.field.empty() ? "command is not a JSON object within the limits"
+                                     : events::dlq_reason("command envelope invalid", e);
     }
     if (!job.command) job.raw = std::move(message);
     // Commands without a usable payment id still keep their partition's order among themselves.

@@ -24,6 +24,20 @@ TEST_CASE("a card number is found however it is written inside text") {
   CHECK(contains_card_number("x378282246310005y"));
 }
 
+TEST_CASE("any short run of separators between the digit groups still makes a card number") {
+  for (const char* text : {"4242.4242.4242.4242", "4242/4242/4242/4242", "4242_4242_4242_4242",
+                           "4242 - 4242 - 4242 - 4242", "4242  4242\t4242.-/4242", "3782-822463-10005",
+                           "card 4242. 4242 /4242-4242 end"}) {
+    CAPTURE(text);
+    CHECK(contains_card_number(text));
+  }
+  // A longer gap ends the number: two halves are no card.
+  CHECK_FALSE(contains_card_number("4242    4242 4242 4242"));
+  CHECK_FALSE(contains_card_number("4242 4242 - - - 4242 4242"));
+  // Separators that lead nowhere leave the number before them as it was.
+  CHECK(contains_card_number("4242 4242 4242 4242 -"));
+}
+
 TEST_CASE("ordinary ids and numbers are not mistaken for cards") {
   CHECK_FALSE(contains_card_number("pm_card_visa"));
   CHECK_FALSE(contains_card_number("order-12345"));

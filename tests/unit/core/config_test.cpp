@@ -93,3 +93,15 @@ TEST_CASE("a whole-number setting has a default, a range, and an error naming it
     CHECK(refused.error().message.find("1 to 100") != std::string::npos);
   }
 }
+
+TEST_CASE("a live Stripe key is refused with a plain-http STRIPE_API_BASE; a test key may use the simulator") {
+  auto live = load_config(env_of({{"STRIPE_SECRET_KEY", "sk_live_abcdef"}, {"STRIPE_API_BASE", "http://10.0.0.5:12111"}}), {});
+  REQUIRE_FALSE(live);
+  CHECK(live.error().field == "STRIPE_API_BASE");
+  CHECK(live.error().message.find("sk_live_abcdef") == std::string::npos);
+  auto restricted = load_config(env_of({{"STRIPE_SECRET_KEY", "rk_live_abcdef"}, {"STRIPE_API_BASE", "http://x"}}), {});
+  CHECK_FALSE(restricted);
+  CHECK(load_config(env_of({{"STRIPE_SECRET_KEY", "sk_live_abcdef"}, {"STRIPE_API_BASE", "https://api.stripe.com"}}), {}));
+  CHECK(load_config(env_of({{"STRIPE_SECRET_KEY", "sk_test_abcdef"}, {"STRIPE_API_BASE", "http://127.0.0.1:12111"}}), {}));
+  CHECK(load_config(env_of({{"STRIPE_SECRET_KEY", "rk_test_abcdef"}, {"STRIPE_API_BASE", "http://127.0.0.1:12111"}}), {}));
+}

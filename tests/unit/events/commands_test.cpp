@@ -40,6 +40,17 @@ TEST_CASE("payment data: types are checked before rules, and card numbers anywhe
   REQUIRE_FALSE(card);
   CHECK(card.error().code == ErrorCode::raw_card_data);
   CHECK(card.error().message.find("4000") == std::string::npos);
+  // A card number as a metadata key, or written with dots, is refused the same way.
+  for (const char* metadata : {R"({"4242424242424242":"x"})", R"({"k":"4242.4242.4242.4242"})",
+                               R"({"card 4242 / 4242 / 4242 / 4242":"x"})"}) {
+    CAPTURE(metadata);
+    auto refused = parse_payment_request(
+        R"({"order_id":"o","amount":100,"currency":"usd","payment_method":"pm_card_visa","metadata":)" +
+        std::string(metadata) + "}");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == ErrorCode::raw_card_data);
+    CHECK(refused.error().message.find("4242") == std::string::npos);
+  }
   auto deep = parse_payment_request(std::string(100, '[') + std::string(100, ']'));
   REQUIRE_FALSE(deep);
   CHECK(deep.error().message.find("nests deeper") != std::string::npos);

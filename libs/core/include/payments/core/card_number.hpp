@@ -2,6 +2,7 @@
 // Recognising raw card numbers (PANs), so that a request carrying one is refused before it is logged or
 // stored. The service only ever accepts Stripe tokens (pm_..., tok_...).
 
+#include <string>
 #include <string_view>
 
 namespace payments {
@@ -9,8 +10,14 @@ namespace payments {
 // The Luhn (mod 10) check over a string of digits only.
 bool luhn_valid(std::string_view digits) noexcept;
 
-// True when `text` contains a run of 13 to 19 digits, optionally grouped by single spaces or dashes, that
-// starts with 2-6 and passes the Luhn check: what a card number pasted into any field looks like.
+// True when `text` contains a run of 13 to 19 digits that starts with 2-6 and passes the Luhn check: what a
+// card number pasted into any field looks like. The digits may be grouped by separators: up to three in a
+// row of spaces, tabs, hyphens, dots, slashes or underscores, mixed ("4242 4242", "4242 - 4242",
+// "4242./4242").
 bool contains_card_number(std::string_view text) noexcept;
+
+// `text` with every card number contains_card_number() would find (its separators included) replaced by
+// `replacement`.
+std::string redact_card_numbers(std::string_view text, std::string_view replacement);
 
 }  // namespace payments
