@@ -18,6 +18,12 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+# With a real Stripe key the operator supplies OTP_SECRET: codes hashed under a key anyone can read in this
+# script could be brute-forced from the database.
+if [ -n "${STRIPE_SECRET_KEY:-}" ] && [ -z "${OTP_SECRET:-}" ]; then
+  die "OTP_SECRET is required with a real STRIPE_SECRET_KEY: set it to 32 or more random bytes"
+fi
+
 "$ROOT/tools/dev/infra.sh" up
 export KAFKA_BROKERS MYSQL_HOST MYSQL_PORT MYSQL_DATABASE MYSQL_USER MYSQL_PASSWORD
 
@@ -60,7 +66,8 @@ BANNER
 fi
 # With real Stripe and no STRIPE_WEBHOOK_SECRET the API still starts; its webhook endpoint answers 503 and
 # says so at start-up (docs/webhooks.md: `stripe listen` prints a secret for local forwarding).
-: "${OTP_SECRET:=otp_dev_only_secret}"
+# No built-in secret: a simulator run gets a random OTP_SECRET of its own (checked for real keys above).
+[ -n "${OTP_SECRET:-}" ] || OTP_SECRET="otp_dev_$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
 export STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_WEBHOOK_SECRET OTP_SECRET
 
 "$BIN/apps/worker/payments-worker" &
