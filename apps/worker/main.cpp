@@ -21,6 +21,7 @@
 #include "payments/core/config.hpp"
 #include "payments/core/log.hpp"
 #include "payments/core/otp.hpp"
+#include "payments/core/stripe_trust.hpp"
 #include "payments/crypto/crypto.hpp"
 #include "payments/events/kafka.hpp"
 #include "payments/events/topics.hpp"
@@ -224,7 +225,8 @@ int main(int argc, char** argv) {
        .otp_policy = policy.value(),
        .reconcile = reconcile->options,
        .default_merchant = config->kafka.default_merchant,
-       .environment = config->kafka.topic_prefix});
+       .environment = config->kafka.topic_prefix,
+       .stripe_live = is_live_key(config->stripe.secret_key.reveal())});
   // --sequential: one command at a time per partition, the baseline `make bench` compares against.
   worker::Worker consumer_loop(io, processor, metrics,
                                {.max_in_flight = in_flight_bound,

@@ -217,6 +217,42 @@ TEST_CASE("a forged webhook changes nothing") {
   CHECK(messages_for(stack, stack.topics().success, id, 0, 1s).empty());
 }
 
+TEST_CASE("signed events whose intent, amount, currency or mode do not match the payment change nothing") {
+  Stack stack;
+  const auto id = create_payment(stack, "pm_card_threeDSecure2Required");
+  REQUIRE(stack.wait_for_status(id, 30s, settled_or_waiting) == "requires_action");
+  const auto intent = intent_of(stack, id);
+  // Signed with the real secret: what another integration on the same Stripe account could send.
+  auto event = [&](const std::string& event_id, const std::string& intent_id, const std::string& amount,
+                   const std::string& currency, const std::string& livemode) {
+    return R"({"id":")" + event_id + R"(","object":"event","created":1800000000,"type":"payment_intent.succeeded",)"
+           R"("data":{"object":{"id":")" + intent_id + R"(","object":"payment_intent","amount":)" + amount +
+           R"(,"currency":")" + currency + R"(","status":"succeeded","livemode":)" + livemode +
+           R"(,"metadata":{"payment_id":")" + id + R"(","merchant_id":")" + stack.merchant() + R"("}}}})";
+  };
+  const std::vector<std::pair<std::string, std::string>> mismatched{
+      {"evt_wrong_amount", event("evt_wrong_amount", intent, "1", "usd", "false")},
+      {"evt_wrong_currency", event("evt_wrong_currency", intent, "2500", "eur", "false")},
+      {"evt_wrong_mode", event("evt_wrong_mode", intent, "2500", "usd", "true")},
+      {"evt_wrong_intent", event("evt_wrong_intent", "pi_someone_elses", "2500", "usd", "false")},
+  };
+  for (const auto& [event_id, body] : mismatched) {
+    REQUIRE(stack.post_signed_webhook(body).status == 200);
+    wait_applied(stack, event_id);
+  }
+  CHECK(json_field(stack.get("/api/v1/payments/" + id + "/status").body, "status") == "requires_action");
+  CHECK(messages_for(stack, stack.topics().success, id, 0, 1s).empty());
+  const auto metrics = stack.worker_metrics();
+  for (const char* reason : {"amount", "currency", "livemode", "intent"}) {
+    CAPTURE(reason);
+    CHECK(metrics.find("payments_worker_stripe_mismatch_total{reason=\"" + std::string(reason) + "\"} 1") !=
+          std::string::npos);
+  }
+  // The matching event still moves it.
+  REQUIRE(stack.post_signed_webhook(event("evt_right", intent, "2500", "usd", "false")).status == 200);
+  CHECK(stack.wait_for_status(id, 30s, settled) == "succeeded");
+}
+
 TEST_CASE("a dispute Stripe reports is recorded on the payment and shown by the API") {
   Stack stack;
   const auto id = create_payment(stack, "pm_card_visa");

@@ -90,6 +90,11 @@ StripeResult<PaymentIntent> intent_from(const rapidjson::Value& v) {
   }
   intent.latest_charge = id_member(v, "latest_charge");
   intent.cancellation_reason = string_member(v, "cancellation_reason");
+  if (const auto* live = member(v, "livemode"); live != nullptr && live->IsBool()) intent.livemode = live->GetBool();
+  if (const auto* metadata = member(v, "metadata"); metadata != nullptr && metadata->IsObject()) {
+    intent.metadata_payment_id = string_member(*metadata, "payment_id");
+    intent.metadata_merchant_id = string_member(*metadata, "merchant_id");
+  }
   return intent;
 }
 

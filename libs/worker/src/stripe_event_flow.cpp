@@ -4,6 +4,7 @@
 // nothing), and its command id, derived from the event id, makes a repeated delivery a no-op.
 #include "payments/events/dlq.hpp"
 #include "payments/core/log.hpp"
+#include "payments/core/stripe_trust.hpp"
 #include "payments/runtime/awaitable.hpp"
 #include "payments/stripe/stripe_json.hpp"
 #include "payments/worker/command_processor.hpp"
@@ -75,9 +76,16 @@ awaitable<bool> CommandProcessor::apply_intent(const std::string& payment_id, co
       co_return true;
     }
     const store::PaymentRecord payment = *found.value();
-    if (!payment.stripe_payment_intent_id.empty() && payment.stripe_payment_intent_id != intent.id) {
-      log::warn("Stripe reported on an intent this payment does not use",
-                {{"payment_id", payment_id}, {"intent", intent.id}, {"expected", payment.stripe_payment_intent_id}});
+    const PaymentFacts facts{payment.id, payment.merchant_id, payment.stripe_payment_intent_id, payment.amount,
+                             payment.currency};
+    if (const auto mismatch = intent_mismatch(facts, intent, options_.stripe_live)) {
+      // Recorded and counted, with ids only; the payment stays as it is.
+      deps_.metrics
+          .counter("payments_worker_stripe_mismatch_total", "Stripe objects refused for not matching their payment",
+                   "reason=\"" + std::string(*mismatch) + "\"")
+          .add();
+      log::warn("Stripe reported an intent that does not match the payment; ignored",
+                {{"payment_id", payment_id}, {"intent", intent.id}, {"reason", std::string(*mismatch)}});
       co_return true;
     }
     if (outcome.kind != ChargeOutcome::Kind::settled || !can_transition(payment.status, outcome.status)) {

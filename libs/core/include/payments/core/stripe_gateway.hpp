@@ -80,6 +80,9 @@ struct PaymentIntent {
   std::optional<StripeError> last_payment_error;
   std::string latest_charge;  // empty when none
   std::string cancellation_reason;  // when canceled: abandoned, duplicate, fraudulent, requested_by_customer, ...
+  bool livemode = false;
+  std::string metadata_payment_id;   // metadata[payment_id] and metadata[merchant_id], which this service sets
+  std::string metadata_merchant_id;
 };
 
 struct RefundRequest {

@@ -51,6 +51,8 @@ struct ProcessorOptions {
   // Named in every Stripe idempotency key and in Stripe metadata (KAFKA_TOPIC_PREFIX), so environments that
   // share a Stripe account never collide.
   std::string environment;
+  // Whether STRIPE_SECRET_KEY is a live key: a PaymentIntent reported from the other mode changes nothing.
+  bool stripe_live = false;
 };
 
 struct ProcessorDependencies {

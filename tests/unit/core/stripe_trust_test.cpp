@@ -1,0 +1,73 @@
+// What may move a payment from outside the worker's own Stripe call.
+#include <doctest/doctest.h>
+
+#include "payments/core/stripe_trust.hpp"
+
+using namespace payments;
+
+namespace {
+
+PaymentIntent intent_for(const std::string& id) {
+  PaymentIntent intent;
+  intent.id = id;
+  intent.status = "succeeded";
+  intent.amount = 2500;
+  intent.currency = "usd";
+  intent.metadata_payment_id = "pay_1";
+  intent.metadata_merchant_id = "acme";
+  return intent;
+}
+
+const PaymentFacts kRecorded{"pay_1", "acme", "pi_1", 2500, "usd"};
+const PaymentFacts kUnrecorded{"pay_1", "acme", "", 2500, "usd"};
+
+}  // namespace
+
+TEST_CASE("the recorded intent, with the payment's amount and currency in the key's mode, may speak for it") {
+  CHECK_FALSE(intent_mismatch(kRecorded, intent_for("pi_1"), false));
+  auto upper = intent_for("pi_1");
+  upper.currency = "USD";
+  CHECK_FALSE(intent_mismatch(kRecorded, upper, false));
+}
+
+TEST_CASE("any other intent, amount, currency or mode is refused, and says which") {
+  CHECK(intent_mismatch(kRecorded, intent_for("pi_other"), false) == "intent");
+  auto amount = intent_for("pi_1");
+  amount.amount = 2499;
+  CHECK(intent_mismatch(kRecorded, amount, false) == "amount");
+  auto currency = intent_for("pi_1");
+  currency.currency = "eur";
+  CHECK(intent_mismatch(kRecorded, currency, false) == "currency");
+  CHECK(intent_mismatch(kRecorded, intent_for("pi_1"), true) == "livemode");
+  auto live = intent_for("pi_1");
+  live.livemode = true;
+  CHECK(intent_mismatch(kRecorded, live, false) == "livemode");
+  CHECK_FALSE(intent_mismatch(kRecorded, live, true));
+}
+
+TEST_CASE("with no intent recorded, its metadata must name this payment and this merchant") {
+  CHECK_FALSE(intent_mismatch(kUnrecorded, intent_for("pi_9"), false));
+  auto other_payment = intent_for("pi_9");
+  other_payment.metadata_payment_id = "pay_2";
+  CHECK(intent_mismatch(kUnrecorded, other_payment, false) == "metadata");
+  auto other_merchant = intent_for("pi_9");
+  other_merchant.metadata_merchant_id = "globex";
+  CHECK(intent_mismatch(kUnrecorded, other_merchant, false) == "metadata");
+  auto none = intent_for("pi_9");
+  none.metadata_merchant_id.clear();
+  CHECK(intent_mismatch(kUnrecorded, none, false) == "metadata");
+  // Payments from before merchant metadata belong to `default`, matched on the payment id alone.
+  const PaymentFacts legacy{"pay_1", "default", "", 2500, "usd"};
+  CHECK_FALSE(intent_mismatch(legacy, none, false));
+  auto still_checked = none;
+  still_checked.amount = 1;
+  CHECK(intent_mismatch(legacy, still_checked, false) == "amount");
+}
+
+TEST_CASE("live keys are sk_live_ and rk_live_") {
+  CHECK(is_live_key("sk_live_x"));
+  CHECK(is_live_key("rk_live_x"));
+  CHECK_FALSE(is_live_key("sk_test_x"));
+  CHECK_FALSE(is_live_key("rk_test_x"));
+  CHECK_FALSE(is_live_key(""));
+}
