@@ -38,7 +38,9 @@ boost::asio::awaitable<Result<std::optional<store::PaymentRecord>>> PaymentsApi:
     std::string payment_id, const auth::Principal& caller) {
   auto found = co_await runtime::run_blocking(deps.blocking, [&] { return deps.payments.find(payment_id); });
   if (!found) co_return std::move(found).error();
-  if (found.value() && found.value()->merchant_id != caller.merchant_id) co_return std::optional<store::PaymentRecord>{};
+  if (found.value() && found.value()->merchant_id != caller.merchant_id) {
+    co_return std::optional<store::PaymentRecord>{};
+  }
   co_return std::move(found).value();
 }
 

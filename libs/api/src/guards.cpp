@@ -5,7 +5,7 @@
 namespace payments::api {
 
 bool DeclineGuard::is_limited(const std::string& credential_id) const {
-  std::shared_ptr<const std::unordered_set<std::string>> limited;
+  std::shared_ptr<const Limited> limited;
   {
     std::lock_guard lock(mutex_);
     limited = limited_;
@@ -13,8 +13,8 @@ bool DeclineGuard::is_limited(const std::string& credential_id) const {
   return limited->contains(credential_id);
 }
 
-void DeclineGuard::replace(std::unordered_set<std::string> limited) {
-  auto next = std::make_shared<const std::unordered_set<std::string>>(std::move(limited));
+void DeclineGuard::replace(Limited limited) {
+  auto next = std::make_shared<const Limited>(std::move(limited));
   std::lock_guard lock(mutex_);
   limited_ = std::move(next);
 }

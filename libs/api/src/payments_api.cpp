@@ -69,8 +69,12 @@ std::optional<ProtectedRoute> match_protected(const std::vector<std::string_view
   if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1") return std::nullopt;
   const std::string id = parts.size() > 3 ? std::string(parts[3]) : std::string();
   if (parts[2] == "payments") {
-    if (parts.size() == 3) return ProtectedRoute{"payments.create", Action::payments_create, Scope::payments_write, post, "POST", {}};
-    if (parts.size() == 4) return ProtectedRoute{"payments.get", Action::payments_get, Scope::payments_read, get, "GET", id};
+    if (parts.size() == 3) {
+      return ProtectedRoute{"payments.create", Action::payments_create, Scope::payments_write, post, "POST", {}};
+    }
+    if (parts.size() == 4) {
+      return ProtectedRoute{"payments.get", Action::payments_get, Scope::payments_read, get, "GET", id};
+    }
     if (parts.size() == 5 && parts[4] == "status") {
       return ProtectedRoute{"payments.status", Action::payments_status, Scope::payments_read, get, "GET", id};
     }
@@ -81,7 +85,9 @@ std::optional<ProtectedRoute> match_protected(const std::vector<std::string_view
       return ProtectedRoute{"otp.verify", Action::otp_verify, Scope::payments_write, post, "POST", id};
     }
     if (parts.size() == 5 && parts[4] == "refunds") {
-      if (post) return ProtectedRoute{"refunds.create", Action::refunds_create, Scope::refunds_write, true, "GET, POST", id};
+      if (post) {
+        return ProtectedRoute{"refunds.create", Action::refunds_create, Scope::refunds_write, true, "GET, POST", id};
+      }
       return ProtectedRoute{"refunds.list", Action::refunds_list, Scope::payments_read, get, "GET, POST", id};
     }
     return std::nullopt;

@@ -89,7 +89,9 @@ awaitable<http::Response> PaymentsApi::Impl::read_refund(std::string refund_id, 
   if (!is_valid_external_id(refund_id)) co_return error_response(not_found("refund"));
   auto refund = co_await run_blocking(deps.blocking, [&] { return deps.refunds.find(refund_id); });
   if (!refund) co_return error_response(Error::unavailable("refunds are temporarily unavailable"));
-  if (!refund.value() || refund.value()->merchant_id != caller.merchant_id) co_return error_response(not_found("refund"));
+  if (!refund.value() || refund.value()->merchant_id != caller.merchant_id) {
+    co_return error_response(not_found("refund"));  // another merchant's refund is no refund at all
+  }
   co_return json_response(200, refund_view(*refund.value()));
 }
 

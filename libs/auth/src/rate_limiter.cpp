@@ -31,7 +31,9 @@ RateDecision RateLimiter::take(std::string_view credential, int per_second, Cloc
   if (decision.allowed) bucket.tokens -= 1.0;
   decision.remaining = static_cast<int>(bucket.tokens);
   decision.reset = ceil_seconds((rate - bucket.tokens) / rate);
-  if (!decision.allowed) decision.retry_after = std::max(std::chrono::seconds(1), ceil_seconds((1.0 - bucket.tokens) / rate));
+  if (!decision.allowed) {
+    decision.retry_after = std::max(std::chrono::seconds(1), ceil_seconds((1.0 - bucket.tokens) / rate));
+  }
   return decision;
 }
 

@@ -283,7 +283,9 @@ awaitable<int> CommandProcessor::expire_due_otps() {
     next.challenge = *challenge;
     next.last_result = "expired";
     std::optional<store::Transition> move;
-    if (payment.value()->status == PaymentStatus::otp_required) move = transition_for(deps_.topics, options_.environment, *payment.value(), next.challenge);
+    if (payment.value()->status == PaymentStatus::otp_required) {
+      move = transition_for(deps_.topics, options_.environment, *payment.value(), next.challenge);
+    }
     auto updated = co_await runtime::run_blocking(deps_.blocking,
                                                   [&] { return deps_.otps.update(next, stored.version, move); });
     if (!updated || !updated.value()) continue;  // a command got there first; it decided

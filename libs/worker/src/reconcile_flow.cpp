@@ -114,7 +114,8 @@ awaitable<bool> CommandProcessor::expire_requires_action(const store::PaymentRec
   }
 
   auto cancel = [this, &payment](std::function<void(StripeResult<PaymentIntent>)> done) {
-    deps_.stripe.cancel_payment_intent(payment.stripe_payment_intent_id, "abandoned", cancel_idempotency_key(key_owner(payment.merchant_id), payment.id),
+    deps_.stripe.cancel_payment_intent(payment.stripe_payment_intent_id, "abandoned",
+                                       cancel_idempotency_key(key_owner(payment.merchant_id), payment.id),
                                        std::move(done));
   };
   StripeResult<PaymentIntent> canceled = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(cancel));

@@ -25,16 +25,17 @@ class DeclineGuard {
     int limit = 20;                       // API_DECLINE_LIMIT
     std::chrono::seconds window{600};
   };
+  using Limited = std::unordered_set<std::string>;
   explicit DeclineGuard(Settings settings) : settings_(settings) {}
 
   [[nodiscard]] bool is_limited(const std::string& credential_id) const;
-  void replace(std::unordered_set<std::string> limited);
+  void replace(Limited limited);
   [[nodiscard]] const Settings& settings() const noexcept { return settings_; }
 
  private:
   Settings settings_;
   mutable std::mutex mutex_;
-  std::shared_ptr<const std::unordered_set<std::string>> limited_ = std::make_shared<const std::unordered_set<std::string>>();
+  std::shared_ptr<const Limited> limited_ = std::make_shared<const Limited>();
 };
 
 // Reloads the keys every `key_interval` (a revoked or expired key stops working within that, plus the
