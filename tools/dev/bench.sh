@@ -5,17 +5,24 @@
 # so peak RSS and CPU seconds belong to that scenario alone. Results: $BENCH_OUT/results.json (+ one JSON
 # per scenario, an SVG and the services' logs); the table goes to stdout. Infrastructure this run started is
 # stopped again at the end; a broker or database that was already running is left as it was.
+# Each scenario's API requests carry an API key (merchant "bench", rate limit 100,000/s) made for its
+# database with `payments-admin api-keys create` and handed to the load generator in a file; the report
+# compares api_front with api_front_noauth (authentication's cost, within 5 % is the bound).
 #
 # Scenarios (see docs/performance.md):
 #   api_max                   API closed loop, BENCH_API_CONNECTIONS connections for BENCH_API_SECONDS, no
 #                             Idempotency-Key
 #   api_max_keys              the same for BENCH_API_KEYS_SECONDS, every request with its own Idempotency-Key
+#   api_front_noauth          api_front on payments-api-without-auth (tools/loadgen, benchmark only: every
+#                             request accepted without a key), no key sent; runs right before api_front
 #   api_front                 api_max with no worker running: the front tier's own capacity, as when the
 #                             workers run on other machines (the API targets are judged on api_max)
 #   kafka_backlog             BENCH_BACKLOG payment.create commands straight into Kafka, worker --max-in-flight
 #   kafka_backlog_sequential  BENCH_SEQUENTIAL_BACKLOG commands, worker --sequential (the baseline)
 #   open_loop                 BENCH_OPEN_RATE payments/s offered for BENCH_OPEN_SECONDS (BENCH_OPEN_MODE kafka|api)
 #   open_loop_low             the same at BENCH_OPEN_LOW_RATE, a rate this machine sustains, for the latency
+# When api_front_noauth or api_front is the first scenario, a throwaway api_front of BENCH_WARMUP_SECONDS
+# runs before it, so that neither side of the comparison meets a cold Kafka and MariaDB.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -35,13 +42,17 @@ OUT=${BENCH_OUT:-$BIN/bench}
 : "${BENCH_LOG_LEVEL:=info}"
 : "${BENCH_API_KEYS_SECONDS:=10}"
 : "${BENCH_OPEN_LOW_RATE:=100}"
-: "${BENCH_SCENARIOS:=api_max api_max_keys api_front kafka_backlog kafka_backlog_sequential open_loop open_loop_low}"
+: "${BENCH_SCENARIOS:=api_max api_max_keys api_front_noauth api_front kafka_backlog kafka_backlog_sequential open_loop open_loop_low}"
 : "${BENCH_SETTLE_SECONDS:=5}"
+: "${BENCH_WARMUP_SECONDS:=5}"
 
 LOADGEN="$BIN/tools/loadgen/payments-loadgen"
 ADMIN="$BIN/tools/admin/payments-admin"
-for b in "$LOADGEN" "$ADMIN" "$BIN/apps/api/payments-api" "$BIN/apps/worker/payments-worker" \
-  "$BIN/tools/stripe-sim/stripe-sim"; do
+API_WITHOUT_AUTH="$BIN/tools/loadgen/payments-api-without-auth"
+binaries=("$LOADGEN" "$ADMIN" "$BIN/apps/api/payments-api" "$BIN/apps/worker/payments-worker"
+  "$BIN/tools/stripe-sim/stripe-sim")
+[[ " $BENCH_SCENARIOS " = *" api_front_noauth "* ]] && binaries+=("$API_WITHOUT_AUTH")
+for b in "${binaries[@]}"; do
   [ -x "$b" ] || die "$b is missing: run 'make build' first"
 done
 
@@ -52,6 +63,7 @@ db_was_up=false; port_open "$MYSQL_HOST" "$MYSQL_PORT" && db_was_up=true
 service_pids=()
 run_db=""
 run_prefix=""
+key_file=""
 
 mysql_admin() { MYSQL_PWD="$MYSQL_ADMIN_PASSWORD" mysql -h "$MYSQL_HOST" -P "$MYSQL_PORT" -u "$MYSQL_ADMIN_USER" -N -B "$@"; }
 
@@ -75,8 +87,10 @@ teardown_scenario() {
   service_pids=()
   if [ -n "$run_db" ]; then mysql_admin -e "DROP DATABASE IF EXISTS \`$run_db\`" || true; fi
   if [ -n "$run_prefix" ]; then "$LOADGEN" drop-topics --brokers "$KAFKA_BROKERS" --topic-prefix "$run_prefix" || true; fi
+  if [ -n "$key_file" ]; then rm -f "$key_file"; fi
   run_db=""
   run_prefix=""
+  key_file=""
 }
 
 cleanup() {
@@ -126,15 +140,21 @@ chmod +x "$OUT/db-status.sh"
 
 SIM_PORT=$(free_port 18111)
 API_PORT=$(free_port 18080)
+API_ADMIN_PORT=$(free_port 18190)  # the API's admin listener (/metrics, /ready with details), loopback
 WORKER_METRICS_PORT=$(free_port 18091)
 
-# run_scenario NAME WORKER_FLAG... -- LOADGEN_FLAG...   (WORKER_FLAG --no-worker: start no worker)
+# run_scenario NAME WORKER_FLAG... -- LOADGEN_FLAG...   (WORKER_FLAG --no-worker: start no worker;
+# --api-without-auth: run payments-api-without-auth instead of payments-api, and send no API key)
 failures=()
 run_scenario() {
-  local name=$1 worker_args=() loadgen_args=() with_worker=true
+  local name=$1 worker_args=() loadgen_args=() with_worker=true api_bin="$BIN/apps/api/payments-api" with_key=true
   shift
   while [ "$1" != "--" ]; do
-    if [ "$1" = "--no-worker" ]; then with_worker=false; else worker_args+=("$1"); fi
+    case "$1" in
+      --no-worker) with_worker=false ;;
+      --api-without-auth) api_bin=$API_WITHOUT_AUTH; with_key=false ;;
+      *) worker_args+=("$1") ;;
+    esac
     shift
   done
   shift
@@ -152,19 +172,31 @@ run_scenario() {
     MYSQL_DATABASE="$run_db" MYSQL_ADMIN_USER="$MYSQL_ADMIN_USER" MYSQL_ADMIN_PASSWORD="$MYSQL_ADMIN_PASSWORD"
     STRIPE_SECRET_KEY=sk_test_bench STRIPE_API_BASE="http://127.0.0.1:$SIM_PORT" STRIPE_WEBHOOK_SECRET=whsec_bench
     OTP_SECRET=otp_bench_only_secret API_PORT="$API_PORT" API_BIND_ADDRESS=127.0.0.1
+    API_ADMIN_PORT="$API_ADMIN_PORT" API_ADMIN_BIND_ADDRESS=127.0.0.1
     WORKER_METRICS_PORT="$WORKER_METRICS_PORT" WORKER_METRICS_BIND_ADDRESS=127.0.0.1 LOG_LEVEL="$BENCH_LOG_LEVEL")
   local logs="$OUT/logs/$name"
   env "${env[@]}" "$ADMIN" migrate --dir "$ROOT/schemas/mysql" >"$logs-admin.log" 2>&1
   env "${env[@]}" "$ADMIN" topics --partitions "$BENCH_PARTITIONS" >>"$logs-admin.log" 2>&1
+  # The key every request sends: stdout's last line is the secret. It goes only into a file only this user
+  # can read, which the load generator reads (never argv, never a log), and is deleted at teardown.
+  local key_args=()
+  if $with_key; then
+    local created
+    created=$(env "${env[@]}" "$ADMIN" api-keys create --merchant bench --rate-limit 100000 2>>"$logs-admin.log") ||
+      die "payments-admin api-keys create failed (see $logs-admin.log)"
+    key_file="$OUT/api-key-$id"
+    (umask 077 && printf '%s\n' "${created##*$'\n'}" >"$key_file")
+    key_args=(--api-key-file "$key_file")
+  fi
 
   "$BIN/tools/stripe-sim/stripe-sim" --port "$SIM_PORT" --latency-ms "$BENCH_STRIPE_LATENCY_MS" >"$logs-sim.log" 2>&1 &
   local sim_pid=$!
   service_pids+=("$sim_pid")
   wait_http "$SIM_PORT" /_sim/health 20 "stripe-sim"
-  env "${env[@]}" "$BIN/apps/api/payments-api" >"$logs-api.log" 2>&1 &
+  env "${env[@]}" "$api_bin" >"$logs-api.log" 2>&1 &
   local api_pid=$!
   service_pids+=("$api_pid")
-  wait_http "$API_PORT" /ready 30 "payments-api"
+  wait_http "$API_PORT" /ready 30 "$(basename "$api_bin")"
   local worker_watch=() describe="no worker"
   if $with_worker; then
     env "${env[@]}" "$BIN/apps/worker/payments-worker" "${worker_args[@]}" >"$logs-worker.log" 2>&1 &
@@ -177,9 +209,10 @@ run_scenario() {
 
   local status=0
   "$LOADGEN" run --name "$name" --brokers "$KAFKA_BROKERS" --topic-prefix "$run_prefix" \
-    --api-port "$API_PORT" --sim-port "$SIM_PORT" "${worker_watch[@]}" \
+    --api-port "$API_PORT" "${key_args[@]}" --sim-port "$SIM_PORT" "${worker_watch[@]}" \
     --watch "api=$api_pid" --watch "sim=$sim_pid" "${watch_args[@]}" \
-    --db-status-cmd "$OUT/db-status.sh" --describe "$describe; Stripe latency ${BENCH_STRIPE_LATENCY_MS} ms" \
+    --db-status-cmd "$OUT/db-status.sh" \
+    --describe "$describe; $(basename "$api_bin"); Stripe latency ${BENCH_STRIPE_LATENCY_MS} ms" \
     --out "$OUT/$name.json" "${loadgen_args[@]}" || status=$?
   [ "$status" -eq 0 ] || failures+=("$name (payments-loadgen exit $status)")
   teardown_scenario
@@ -187,6 +220,14 @@ run_scenario() {
 }
 
 started=$(date +%s)
+# The two sides of authentication's cost must not differ by who met a cold Kafka and MariaDB (JIT, buffer
+# pool): when one of them runs first, a short api_front goes before it, and its results are discarded.
+read -r first_scenario _ <<<"$BENCH_SCENARIOS"
+if [ "$first_scenario" = api_front_noauth ] || [ "$first_scenario" = api_front ]; then
+  run_scenario warmup --no-worker -- \
+    --mode api --connections "$BENCH_API_CONNECTIONS" --duration-s "$BENCH_WARMUP_SECONDS" --no-idempotency-keys
+  rm -f "$OUT/warmup.json"
+fi
 for scenario in $BENCH_SCENARIOS; do
   case "$scenario" in
     api_max)
@@ -195,6 +236,9 @@ for scenario in $BENCH_SCENARIOS; do
     api_max_keys)
       run_scenario api_max_keys --max-in-flight "$BENCH_MAX_IN_FLIGHT" -- \
         --mode api --connections "$BENCH_API_CONNECTIONS" --duration-s "$BENCH_API_KEYS_SECONDS" ;;
+    api_front_noauth)  # the same as api_front, on payments-api-without-auth
+      run_scenario api_front_noauth --no-worker --api-without-auth -- \
+        --mode api --connections "$BENCH_API_CONNECTIONS" --duration-s "$BENCH_API_KEYS_SECONDS" --no-idempotency-keys ;;
     api_front)
       run_scenario api_front --no-worker -- \
         --mode api --connections "$BENCH_API_CONNECTIONS" --duration-s "$BENCH_API_KEYS_SECONDS" --no-idempotency-keys ;;
