@@ -45,6 +45,10 @@ bool is_final(PaymentStatus status) noexcept {
   }
 }
 
+bool awaits_charge_outcome(PaymentStatus status) noexcept {
+  return status == PaymentStatus::processing || status == PaymentStatus::requires_action;
+}
+
 bool can_transition(PaymentStatus from, PaymentStatus to) noexcept {
   using S = PaymentStatus;
   switch (from) {

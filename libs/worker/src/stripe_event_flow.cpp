@@ -88,7 +88,8 @@ awaitable<bool> CommandProcessor::apply_intent(const std::string& payment_id, co
                 {{"payment_id", payment_id}, {"intent", intent.id}, {"reason", std::string(*mismatch)}});
       co_return true;
     }
-    if (outcome.kind != ChargeOutcome::Kind::settled || !can_transition(payment.status, outcome.status)) {
+    if (outcome.kind != ChargeOutcome::Kind::settled || !awaits_charge_outcome(payment.status) ||
+        !can_transition(payment.status, outcome.status)) {
       log::info("Stripe's report changes nothing", {{"payment_id", payment_id}, {"intent_status", intent.status},
                                                     {"status", to_string(payment.status)}});
       break;

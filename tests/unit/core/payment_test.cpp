@@ -45,3 +45,13 @@ TEST_CASE("final statuses are the ones no charge attempt follows") {
   CHECK_FALSE(payments::is_final(S::requires_action));
   CHECK_FALSE(payments::is_final(S::otp_required));
 }
+
+TEST_CASE("only a charge still open takes Stripe's word on the intent; refunds own the statuses after it") {
+  CHECK(payments::awaits_charge_outcome(S::processing));
+  CHECK(payments::awaits_charge_outcome(S::requires_action));
+  for (auto s : {S::pending, S::otp_required, S::succeeded, S::failed, S::canceled, S::partially_refunded,
+                 S::refunded}) {
+    CAPTURE(payments::to_string(s));
+    CHECK_FALSE(payments::awaits_charge_outcome(s));
+  }
+}

@@ -36,4 +36,9 @@ bool is_final(PaymentStatus status) noexcept;
 // Everything else, including staying in place (except partial after partial), is refused.
 bool can_transition(PaymentStatus from, PaymentStatus to) noexcept;
 
+// Whether the charge's outcome is still open (processing, requires_action): the only statuses a
+// PaymentIntent reported by Stripe may move. Once refunds have begun, the intent (still "succeeded" at
+// Stripe) must not move a partially refunded or refunded payment back to succeeded: only refunds do that.
+bool awaits_charge_outcome(PaymentStatus status) noexcept;
+
 }  // namespace payments
