@@ -5,9 +5,10 @@
 # so peak RSS and CPU seconds belong to that scenario alone. Results: $BENCH_OUT/results.json (+ one JSON
 # per scenario, an SVG and the services' logs); the table goes to stdout. Infrastructure this run started is
 # stopped again at the end; a broker or database that was already running is left as it was.
-# Each scenario's API requests carry an API key (merchant "bench", rate limit 100,000/s) made for its
-# database with `payments-admin api-keys create` and handed to the load generator in a file; the report
-# compares api_front with api_front_noauth (authentication's cost, within 5 % is the bound).
+# Each scenario's API requests (but api_front_noauth's) carry an API key (merchant "bench", rate limit
+# 100,000/s) made for its database with `payments-admin api-keys create` and handed to the load generator
+# in a file; the report compares api_front with api_front_noauth (authentication's cost, within 5 % is the
+# bound).
 #
 # Scenarios (see docs/performance.md):
 #   api_max                   API closed loop, BENCH_API_CONNECTIONS connections for BENCH_API_SECONDS, no

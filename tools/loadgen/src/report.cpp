@@ -242,8 +242,8 @@ int write_report(const Arguments& args) {
       line += std::string(" ") + p.name.GetString() + " " + cell(p.value["cpu_seconds"].GetDouble(), 1) + " (" +
               cell(p.value["cpu_ms_per_payment"].GetDouble(), 2) + ")";
     }
-    // What the machine spent outside the watched processes: a figure well above a few tenths of a CPU second
-    // per second means something else ran during the window and the scenario's figures are disturbed.
+    // What the machine spent outside the watched processes: more than about a tenth of a CPU second per
+    // second of window means something else ran meanwhile, and the scenario's figures are disturbed.
     const double busy = number_at(d, "machine_busy_cpu_seconds");
     line = "  " + name + " (" + cell(number_at(d, "window_seconds"), 1) + " s, machine busy " + cell(busy, 1) +
            " CPU s, " + cell(busy - watched_cpu, 1) + " of it outside these):" + line;

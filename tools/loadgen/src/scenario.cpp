@@ -157,7 +157,8 @@ ChargeCheck check_charges(std::uint16_t sim_port, const PaymentLedger& ledger, s
 Result<std::string> authorization_from(const std::string& path) {
   std::ifstream in(path);
   std::string key;
-  if (!in || !std::getline(in, key)) return Error::validation("--api-key-file", "cannot read " + path);
+  if (!in) return Error::validation("--api-key-file", "cannot read " + path);
+  std::getline(in, key);
   while (!key.empty() && (key.back() == '\r' || key.back() == ' ' || key.back() == '\t')) key.pop_back();
   if (key.empty()) return Error::validation("--api-key-file", path + " holds no key on its first line");
   return "Bearer " + key;
