@@ -222,10 +222,14 @@ TEST_CASE("a key over its rate gets 429 with Retry-After and RateLimit headers, 
   Stack stack;
   auto slow = stack.create_api_key(stack.merchant(), {"--rate-limit", "2"});
   std::vector<HttpResult> answers;
+  const auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < 6; ++i) {
     answers.push_back(stack.request("POST", "/api/v1/payments", payment_body("order-rate-" + std::to_string(i)),
                                     bearer(slow.secret)));
   }
+  // Tokens come back at 2 per second while the requests run: a slow machine earns a few more.
+  const double took_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const int refilled = static_cast<int>(took_seconds * 2) + 1;
   int accepted = 0;
   int limited = 0;
   for (const auto& r : answers) {
@@ -240,8 +244,9 @@ TEST_CASE("a key over its rate gets 429 with Retry-After and RateLimit headers, 
     }
   }
   CHECK(accepted >= 2);
-  CHECK(accepted <= 3);  // the burst, plus at most one token refilled while the requests ran
+  CHECK(accepted <= 2 + refilled);  // the burst, plus what refilled while the requests ran
   CHECK(limited == 6 - accepted);
+  if (took_seconds < 1.0) CHECK(limited >= 2);  // on any ordinary machine the limit bites
   int payments = 0;
   stack.sql([&](soci::session& s) { s << "SELECT COUNT(*) FROM payments", soci::into(payments); });
   CHECK(payments == accepted);
