@@ -86,9 +86,15 @@ int run_api_service(const ServiceHooks& hooks) {
 
   auto webhooks = webhook_verifier_from(config->stripe.webhook_secret);
   if (!webhooks) return fail(webhooks.error());
+  std::optional<events::RecordSigner> stripe_records;
   if (!webhooks.value()) {
     log::warn("STRIPE_WEBHOOK_SECRET is not set: POST /api/v1/webhooks/stripe answers 503 until it is",
               {{"setting", "STRIPE_WEBHOOK_SECRET"}});
+  } else {
+    // What the webhook endpoint publishes must be signed for the worker to apply it.
+    auto signer = events::RecordSigner::create(config->internal_event_key);
+    if (!signer) return fail(signer.error());
+    stripe_records = std::move(signer).value();
   }
 
   // Also the start-up reachability check: an unreachable broker fails here with one line naming it.
@@ -140,6 +146,7 @@ int run_api_service(const ServiceHooks& hooks) {
       .kafka_ready = [brokers] { return events::probe(brokers, 2s); },
       .database_ready = [db = database.value().get()] { return db->ping(); },
       .webhooks = std::move(webhooks).value(),
+      .stripe_records = std::move(stripe_records),
       .authenticate = std::move(authenticate),
       .rate_limiter = rate_limiter,
       .declines = declines,

@@ -172,8 +172,10 @@ int main(int argc, char** argv) {
   using namespace payments;
   using namespace std::chrono_literals;
   auto env = process_environment();
-  auto config = load_config(env, {"MYSQL_USER", "STRIPE_SECRET_KEY", "OTP_SECRET"});
+  auto config = load_config(env, {"MYSQL_USER", "STRIPE_SECRET_KEY", "OTP_SECRET", "INTERNAL_EVENT_KEY"});
   if (!config) return fail(config.error());
+  auto record_signer = events::RecordSigner::create(config->internal_event_key);
+  if (!record_signer) return fail(record_signer.error());
   log::set_level(config->log_level);
   std::size_t in_flight_bound = 0;
   try {
@@ -231,7 +233,8 @@ int main(int argc, char** argv) {
   worker::Worker consumer_loop(io, processor, metrics,
                                {.max_in_flight = in_flight_bound,
                                 .sequential_per_partition = has_flag(argc, argv, "--sequential"),
-                                .stripe_events_topic = topics.stripe_events});
+                                .stripe_events_topic = topics.stripe_events,
+                                .stripe_events_signer = record_signer.value()});
 
   auto consumer = events::Consumer::create({
       .brokers = config->kafka.brokers,

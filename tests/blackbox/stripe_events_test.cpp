@@ -3,10 +3,12 @@
 // late or out of order.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
 #include "payments/crypto/crypto.hpp"
+#include "payments/events/record_signature.hpp"
 #include "support/stack.hpp"
 
 using namespace payments::testing;
@@ -160,6 +162,48 @@ TEST_CASE("a refund Stripe fails after it succeeded gives the amount back to the
   CHECK(stack.wait_for_status(id, 30s, [](const std::string& s) { return s == "refunded"; }) == "refunded");
 }
 
+TEST_CASE("signed refund events of another Stripe refund, amount or currency change no refund") {
+  Stack stack;
+  const auto id = create_payment(stack, "pm_card_visa", 4000);
+  REQUIRE(stack.wait_for_status(id) == "succeeded");
+  auto accepted = stack.post("/api/v1/payments/" + id + "/refunds", R"({"amount":1500})");
+  REQUIRE(accepted.status == 202);
+  const auto refund_id = json_field(accepted.body, "refund_id");
+  REQUIRE(stack.wait_for_status(id, 30s, [](const std::string& s) { return s == "partially_refunded"; }) ==
+          "partially_refunded");
+  const auto stripe_refund = json_field(stack.get("/api/v1/refunds/" + refund_id).body, "stripe_refund_id");
+  const auto intent = intent_of(stack, id);
+  // "Stripe failed the refund", naming our refund in its metadata: what a forger would send.
+  auto failed = [&](const std::string& event_id, const std::string& stripe_id, const std::string& amount,
+                    const std::string& currency) {
+    return R"({"id":")" + event_id + R"(","object":"event","created":1800000000,"type":"refund.failed",)"
+           R"("data":{"object":{"id":")" + stripe_id + R"(","object":"refund","amount":)" + amount +
+           R"(,"currency":")" + currency + R"(","payment_intent":")" + intent +
+           R"(","status":"failed","failure_reason":"lost_or_stolen_card","metadata":{"payment_id":")" + id +
+           R"(","refund_id":")" + refund_id + R"(","merchant_id":")" + stack.merchant() + R"("}}}})";
+  };
+  for (const auto& body : {failed("evt_other_refund", "re_someone_elses", "1500", "usd"),
+                           failed("evt_refund_amount", stripe_refund, "1", "usd"),
+                           failed("evt_refund_currency", stripe_refund, "1500", "eur")}) {
+    REQUIRE(stack.post_signed_webhook(body).status == 200);
+  }
+  for (const char* event_id : {"evt_other_refund", "evt_refund_amount", "evt_refund_currency"}) {
+    wait_applied(stack, event_id);
+  }
+  CHECK(json_field(stack.get("/api/v1/refunds/" + refund_id).body, "status") == "succeeded");
+  CHECK(json_field(stack.get("/api/v1/payments/" + id).body, "amount_refunded") == "1500");
+  const auto metrics = stack.worker_metrics();
+  for (const char* reason : {"refund_id", "refund_amount", "refund_currency"}) {
+    CAPTURE(reason);
+    CHECK(metrics.find("payments_worker_stripe_mismatch_total{reason=\"" + std::string(reason) + "\"} 1") !=
+          std::string::npos);
+  }
+  // Stripe's own event about this refund still applies.
+  REQUIRE(stack.post_signed_webhook(failed("evt_refund_right", stripe_refund, "1500", "usd")).status == 200);
+  CHECK(stack.wait_for_status(id, 30s, [](const std::string& s) { return s == "succeeded"; }) == "succeeded");
+  CHECK(json_field(stack.get("/api/v1/refunds/" + refund_id).body, "status") == "failed");
+}
+
 TEST_CASE("duplicated, reordered and late webhooks never move a payment backwards or emit twice") {
   Stack stack;
   const auto id = create_payment(stack, "pm_card_threeDSecure2Required");
@@ -250,6 +294,50 @@ TEST_CASE("signed events whose intent, amount, currency or mode do not match the
   }
   // The matching event still moves it.
   REQUIRE(stack.post_signed_webhook(event("evt_right", intent, "2500", "usd", "false")).status == 200);
+  CHECK(stack.wait_for_status(id, 30s, settled) == "succeeded");
+}
+
+TEST_CASE("a Stripe event written to payment-stripe-events by anyone but the API is dead-lettered, not applied") {
+  Stack stack;
+  const auto id = create_payment(stack, "pm_card_threeDSecure2Required");
+  REQUIRE(stack.wait_for_status(id, 30s, settled_or_waiting) == "requires_action");
+  const auto intent = intent_of(stack, id);
+  // A perfectly matching event: only its path onto the topic is wrong.
+  auto event = [&](const std::string& event_id) {
+    return R"({"id":")" + event_id + R"(","object":"event","created":1800000000,"type":"payment_intent.succeeded",)"
+           R"("data":{"object":{"id":")" + intent + R"(","object":"payment_intent","amount":2500,"currency":"usd",)"
+           R"("status":"succeeded","livemode":false,"metadata":{"payment_id":")" + id + R"(","merchant_id":")" +
+           stack.merchant() + R"("}}}})";
+  };
+  const auto& topic = stack.topics().stripe_events;
+  stack.produce({topic, id, event("evt_unsigned"), {}});
+  auto wrong_key = payments::events::RecordSigner::create(payments::Secret(std::string(40, 'x')));
+  REQUIRE(wrong_key);
+  payments::events::OutgoingMessage other_key{topic, id, event("evt_other_key"), {}};
+  wrong_key->sign(other_key);
+  stack.produce(std::move(other_key));
+  // Signed with the right key over another event: the signature does not carry over.
+  auto right_key = payments::events::RecordSigner::create(payments::Secret(Stack::internal_event_key()));
+  REQUIRE(right_key);
+  payments::events::OutgoingMessage replayed{topic, id, event("evt_original"), {}};
+  right_key->sign(replayed);
+  replayed.value = event("evt_swapped");
+  stack.produce(std::move(replayed));
+
+  const auto dead = stack.read_topic(stack.topics().commands_dlq, 3, 30s);
+  REQUIRE(dead.size() == 3);
+  for (const auto& record : dead) {
+    const auto reason = std::find_if(record.headers.begin(), record.headers.end(),
+                                     [](const auto& h) { return h.first == "dlq-reason"; });
+    REQUIRE(reason != record.headers.end());
+    CHECK(reason->second.find("not written by payments-api") != std::string::npos);
+  }
+  CHECK(json_field(stack.get("/api/v1/payments/" + id + "/status").body, "status") == "requires_action");
+  CHECK(messages_for(stack, stack.topics().success, id, 0, 1s).empty());
+  CHECK(stack.worker_metrics().find("payments_worker_unsigned_stripe_records_total 3") != std::string::npos);
+
+  // The same event through the API's webhook endpoint (verified, then signed) is applied.
+  REQUIRE(stack.post_signed_webhook(event("evt_through_the_api")).status == 200);
   CHECK(stack.wait_for_status(id, 30s, settled) == "succeeded");
 }
 

@@ -151,6 +151,7 @@ std::map<std::string, std::string> Stack::service_env() const {
       {"STRIPE_API_BASE", "http://127.0.0.1:" + std::to_string(sim_port_)},
       {"STRIPE_WEBHOOK_SECRET", webhook_secrets},
       {"OTP_SECRET", "otp_blackbox_secret"},
+      {"INTERNAL_EVENT_KEY", internal_event_key()},
       {"API_PORT", std::to_string(api_port_)},
       {"API_BIND_ADDRESS", "127.0.0.1"},
       {"API_ADMIN_PORT", std::to_string(admin_port_)},
@@ -261,7 +262,11 @@ std::string Stack::wait_for_status(const std::string& payment_id, std::chrono::s
 }
 
 void Stack::produce_command(const std::string& key, const std::string& value) {
-  auto delivered = producer_->produce_and_wait({topics_.commands, key, value, {}});
+  produce({topics_.commands, key, value, {}});
+}
+
+void Stack::produce(events::OutgoingMessage message) {
+  auto delivered = producer_->produce_and_wait(std::move(message));
   REQUIRE_MESSAGE(delivered, (delivered ? "" : delivered.error().message));
 }
 

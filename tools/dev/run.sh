@@ -20,8 +20,10 @@ trap cleanup INT TERM EXIT
 
 # With a real Stripe key the operator supplies OTP_SECRET: codes hashed under a key anyone can read in this
 # script could be brute-forced from the database.
-if [ -n "${STRIPE_SECRET_KEY:-}" ] && [ -z "${OTP_SECRET:-}" ]; then
-  die "OTP_SECRET is required with a real STRIPE_SECRET_KEY: set it to 32 or more random bytes"
+if [ -n "${STRIPE_SECRET_KEY:-}" ]; then
+  for secret in OTP_SECRET INTERNAL_EVENT_KEY; do
+    [ -n "${!secret:-}" ] || die "$secret is required with a real STRIPE_SECRET_KEY: set it to 32 or more random bytes"
+  done
 fi
 
 "$ROOT/tools/dev/infra.sh" up
@@ -68,7 +70,14 @@ fi
 # says so at start-up (docs/webhooks.md: `stripe listen` prints a secret for local forwarding).
 # No built-in secret: a simulator run gets a random OTP_SECRET of its own (checked for real keys above).
 [ -n "${OTP_SECRET:-}" ] || OTP_SECRET="otp_dev_$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
-export STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_WEBHOOK_SECRET OTP_SECRET
+# The key API and worker sign and check Stripe event records with: kept under .local/ (mode 600) so that
+# records written before a restart are still accepted after it.
+if [ -z "${INTERNAL_EVENT_KEY:-}" ]; then
+  internal_key_file="$ROOT/.local/dev-internal-event-key"
+  [ -s "$internal_key_file" ] || (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$internal_key_file")
+  INTERNAL_EVENT_KEY=$(cat "$internal_key_file")
+fi
+export STRIPE_SECRET_KEY STRIPE_API_BASE STRIPE_WEBHOOK_SECRET OTP_SECRET INTERNAL_EVENT_KEY
 
 "$BIN/apps/worker/payments-worker" &
 pids+=($!)

@@ -91,7 +91,7 @@ void PaymentsApi::Impl::count_webhook(std::string_view outcome) {
 }
 
 awaitable<http::Response> PaymentsApi::Impl::receive_stripe_webhook(const http::Request& request) {
-  if (!deps.webhooks) {
+  if (!deps.webhooks || !deps.stripe_records) {
     count_webhook("not_configured");
     co_return error_response(Error::unavailable("webhooks are not configured: set STRIPE_WEBHOOK_SECRET to the "
                                                 "endpoint's whsec_... signing secret and restart"));
@@ -151,6 +151,7 @@ awaitable<http::Response> PaymentsApi::Impl::receive_stripe_webhook(const http::
   // The verified bytes exactly as received, durably in Kafka before the 200.
   // Named, not a temporary inside the co_await expression (GCC 12; see publish()).
   events::OutgoingMessage message{deps.topics.stripe_events, payment_id, request.body, {}};
+  deps.stripe_records->sign(message);
   auto published = co_await publish(std::move(message));
   if (!published) {
     count_webhook("unavailable");

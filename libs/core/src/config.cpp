@@ -71,6 +71,7 @@ Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<st
   text("STRIPE_API_BASE", config.stripe.api_base);
   secret("STRIPE_WEBHOOK_SECRET", config.stripe.webhook_secret);
   secret("OTP_SECRET", config.otp_secret);
+  secret("INTERNAL_EVENT_KEY", config.internal_event_key);
 
   for (auto [name, target] : {std::pair<std::string_view, std::uint16_t*>{"MYSQL_PORT", &config.mysql.port},
                               {"API_PORT", &config.api_port},

@@ -30,6 +30,17 @@ std::optional<std::string_view> intent_mismatch(const PaymentFacts& payment, con
   return std::nullopt;
 }
 
+std::optional<std::string_view> refund_mismatch(const RefundFacts& refund, const Refund& stripe_refund) {
+  if (!refund.stripe_refund_id.empty()) {
+    if (stripe_refund.id != refund.stripe_refund_id) return "refund_id";
+  } else if (refund.payment_intent.empty() || stripe_refund.payment_intent != refund.payment_intent) {
+    return "refund_intent";
+  }
+  if (stripe_refund.amount != refund.amount) return "refund_amount";
+  if (!same_currency(stripe_refund.currency, refund.currency)) return "refund_currency";
+  return std::nullopt;
+}
+
 bool is_live_key(std::string_view secret_key) noexcept {
   return secret_key.rfind("sk_live_", 0) == 0 || secret_key.rfind("rk_live_", 0) == 0;
 }

@@ -148,7 +148,8 @@ awaitable<bool> CommandProcessor::refresh_refund(const store::RefundRecord& refu
               {{"refund_id", refund.id}, {"error", found.error().message}});
     co_return true;
   }
-  co_return co_await apply_refund_progress(refund, found.value());
+  // Asked by its own Stripe id, which the match rules check; the payment's intent is not needed.
+  co_return co_await apply_refund_progress(refund, found.value(), {});
 }
 
 awaitable<bool> CommandProcessor::republish(const std::string& payment_id, const std::string& merchant_id,

@@ -1,6 +1,7 @@
 // refund.create: accept (reserve) the refund against its payment, refund at Stripe with a key derived from
 // the refund, settle it with the event it owes. Every step is idempotent, as for payments.
 #include "payments/core/log.hpp"
+#include "payments/core/stripe_trust.hpp"
 #include "payments/events/payment_events.hpp"
 #include "payments/runtime/awaitable.hpp"
 #include "payments/worker/command_processor.hpp"
@@ -102,7 +103,7 @@ awaitable<bool> CommandProcessor::refund_at_stripe(const store::PaymentRecord& p
       deps_.stripe.create_refund(request, std::move(done));
     };
     StripeResult<Refund> result = co_await runtime::await_callback<StripeResult<Refund>>(std::move(call));
-    if (result) co_return co_await apply_refund_progress(refund, result.value());
+    if (result) co_return co_await apply_refund_progress(refund, result.value(), payment.stripe_payment_intent_id);
     const StripeError& e = result.error();
     if (e.kind == StripeFailureKind::declined || e.kind == StripeFailureKind::invalid_request ||
         e.kind == StripeFailureKind::not_found) {
@@ -118,7 +119,13 @@ awaitable<bool> CommandProcessor::refund_at_stripe(const store::PaymentRecord& p
   }
 }
 
-awaitable<bool> CommandProcessor::apply_refund_progress(const store::RefundRecord& refund, const Refund& stripe_refund) {
+awaitable<bool> CommandProcessor::apply_refund_progress(const store::RefundRecord& refund, const Refund& stripe_refund,
+                                                        std::string_view payment_intent) {
+  const RefundFacts facts{refund.stripe_refund_id, payment_intent, refund.amount, refund.currency};
+  if (const auto mismatch = refund_mismatch(facts, stripe_refund)) {
+    note_mismatch(*mismatch, refund.payment_id, stripe_refund.id);  // the refund stays as it is
+    co_return true;
+  }
   switch (classify_refund(stripe_refund)) {
     case RefundProgress::succeeded: {
       const RefundSettlement done{RefundStatus::succeeded, stripe_refund.id, "", ""};

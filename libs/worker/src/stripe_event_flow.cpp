@@ -79,13 +79,7 @@ awaitable<bool> CommandProcessor::apply_intent(const std::string& payment_id, co
     const PaymentFacts facts{payment.id, payment.merchant_id, payment.stripe_payment_intent_id, payment.amount,
                              payment.currency};
     if (const auto mismatch = intent_mismatch(facts, intent, options_.stripe_live)) {
-      // Recorded and counted, with ids only; the payment stays as it is.
-      deps_.metrics
-          .counter("payments_worker_stripe_mismatch_total", "Stripe objects refused for not matching their payment",
-                   "reason=\"" + std::string(*mismatch) + "\"")
-          .add();
-      log::warn("Stripe reported an intent that does not match the payment; ignored",
-                {{"payment_id", payment_id}, {"intent", intent.id}, {"reason", std::string(*mismatch)}});
+      note_mismatch(*mismatch, payment_id, intent.id);  // the payment stays as it is
       co_return true;
     }
     if (outcome.kind != ChargeOutcome::Kind::settled || !awaits_charge_outcome(payment.status) ||
@@ -119,8 +113,24 @@ awaitable<bool> CommandProcessor::apply_refund_event(const std::string& payment_
     co_return true;
   }
   const store::RefundRecord refund = *found.value();
-  if (!co_await apply_refund_progress(refund, stripe_refund.value())) co_return false;
+  std::string payment_intent;  // needed only while the refund has no Stripe id of its own
+  if (refund.stripe_refund_id.empty()) {
+    auto payment = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
+    if (!payment) co_return false;
+    if (payment.value()) payment_intent = payment.value()->stripe_payment_intent_id;
+  }
+  if (!co_await apply_refund_progress(refund, stripe_refund.value(), payment_intent)) co_return false;
   co_return co_await flush_outbox(payment_id);
+}
+
+void CommandProcessor::note_mismatch(std::string_view reason, std::string_view payment_id,
+                                     std::string_view stripe_id) {
+  deps_.metrics
+      .counter("payments_worker_stripe_mismatch_total", "Stripe objects refused for not matching their payment",
+               "reason=\"" + std::string(reason) + "\"")
+      .add();
+  log::warn("Stripe reported an object that does not match its payment or refund; ignored",
+            {{"payment_id", payment_id}, {"stripe_id", stripe_id}, {"reason", reason}});
 }
 
 awaitable<bool> CommandProcessor::check_pending_refunds(const std::string& payment_id) {

@@ -101,7 +101,16 @@ struct Worker::Impl {
 
   // A record of the stripe-events topic as the command that applies it.
   // The reason, when there is none, reads as a whole sentence (no field prefix).
-  static Result<events::CommandEnvelope> stripe_event(const events::IncomingMessage& message) {
+  Result<events::CommandEnvelope> stripe_event(const events::IncomingMessage& message) const {
+    if (!options.stripe_events_signer || !options.stripe_events_signer->verify(message)) {
+      log::warn("stripe event record not signed by payments-api",
+                {{"partition", std::to_string(message.partition)}, {"offset", std::to_string(message.offset)}});
+      metrics.counter("payments_worker_unsigned_stripe_records_total",
+                      "Records on the Stripe events topic without a valid payments-api signature (dead-lettered)")
+          .add();
+      return Error{ErrorCode::validation_error,
+                   "Stripe event record without a valid payments-signature: not written by payments-api", {}};
+    }
     if (!is_valid_external_id(message.key)) {
       return Error{ErrorCode::validation_error, "Stripe event without a payment id key", {}};
     }

@@ -71,3 +71,44 @@ TEST_CASE("live keys are sk_live_ and rk_live_") {
   CHECK_FALSE(is_live_key("rk_test_x"));
   CHECK_FALSE(is_live_key(""));
 }
+
+namespace {
+
+Refund refund_for(const std::string& id, const std::string& payment_intent = "pi_1") {
+  Refund refund;
+  refund.id = id;
+  refund.status = "succeeded";
+  refund.amount = 700;
+  refund.currency = "usd";
+  refund.payment_intent = payment_intent;
+  return refund;
+}
+
+const RefundFacts kRefundRecorded{"re_1", "pi_1", 700, "usd"};
+const RefundFacts kRefundUnrecorded{"", "pi_1", 700, "usd"};
+
+}  // namespace
+
+TEST_CASE("a Stripe refund speaks for a refund by its recorded id, else by the payment's intent") {
+  CHECK_FALSE(refund_mismatch(kRefundRecorded, refund_for("re_1")));
+  CHECK(refund_mismatch(kRefundRecorded, refund_for("re_other")) == "refund_id");
+  CHECK_FALSE(refund_mismatch(kRefundUnrecorded, refund_for("re_new")));
+  CHECK(refund_mismatch(kRefundUnrecorded, refund_for("re_new", "pi_someone_elses")) == "refund_intent");
+  // A payment with no recorded intent has nothing a refund could match.
+  CHECK(refund_mismatch({"", "", 700, "usd"}, refund_for("re_new", "")) == "refund_intent");
+}
+
+TEST_CASE("a Stripe refund of another amount or currency changes nothing") {
+  auto more = refund_for("re_1");
+  more.amount = 701;
+  CHECK(refund_mismatch(kRefundRecorded, more) == "refund_amount");
+  auto less = refund_for("re_1");
+  less.amount = 1;
+  CHECK(refund_mismatch(kRefundRecorded, less) == "refund_amount");
+  auto euros = refund_for("re_1");
+  euros.currency = "eur";
+  CHECK(refund_mismatch(kRefundRecorded, euros) == "refund_currency");
+  auto upper = refund_for("re_1");
+  upper.currency = "USD";
+  CHECK_FALSE(refund_mismatch(kRefundRecorded, upper));
+}

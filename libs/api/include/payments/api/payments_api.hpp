@@ -20,6 +20,7 @@
 #include "payments/core/result.hpp"
 #include "payments/core/webhook_signature.hpp"
 #include "payments/events/kafka.hpp"
+#include "payments/events/record_signature.hpp"
 #include "payments/events/topics.hpp"
 #include "payments/http/message.hpp"
 #include "payments/store/payment_repository.hpp"
@@ -43,6 +44,9 @@ struct Dependencies {
   // Checks Stripe-Signature on POST /api/v1/webhooks/stripe (see webhook_verifier_from in webhooks.hpp).
   // nullopt: no STRIPE_WEBHOOK_SECRET, and the endpoint answers 503 unavailable.
   std::optional<WebhookVerifier> webhooks;
+  // Signs what the webhook endpoint writes to payment-stripe-events (INTERNAL_EVENT_KEY), so that the worker
+  // applies only records that passed the check above. Set whenever `webhooks` is.
+  std::optional<events::RecordSigner> stripe_records;
   // Who may call: every route but /health, /ready and the webhook needs a credential. Given the
   // Authorization header's value (if any), the caller it proves or the error to answer with; the service
   // passes auth::Authenticator::authenticate (see auth/).

@@ -53,6 +53,7 @@ struct ServiceConfig {
   MysqlSettings mysql;
   StripeSettings stripe;
   Secret otp_secret;
+  Secret internal_event_key;  // INTERNAL_EVENT_KEY: signs payment-stripe-events records (events/record_signature.hpp)
   std::uint16_t api_port = 8080;
   std::uint16_t worker_metrics_port = 9091;
   LogLevel log_level = LogLevel::info;

@@ -32,6 +32,19 @@ inline constexpr std::string_view kLegacyMerchant = "default";
 std::optional<std::string_view> intent_mismatch(const PaymentFacts& payment, const PaymentIntent& intent,
                                                 bool live_key);
 
+// What a refund says about itself.
+struct RefundFacts {
+  std::string_view stripe_refund_id;  // the recorded Stripe Refund; empty when none is recorded yet
+  std::string_view payment_intent;    // the payment's recorded PaymentIntent
+  std::int64_t amount = 0;
+  std::string_view currency;
+};
+
+// Why `stripe_refund` cannot speak for `refund`: "refund_id" (another Refund than the recorded one),
+// "refund_intent" (none recorded, and it refunds another PaymentIntent than the payment's), "refund_amount" (not
+// the amount this refund asked for), "refund_currency"; nullopt when it may.
+std::optional<std::string_view> refund_mismatch(const RefundFacts& refund, const Refund& stripe_refund);
+
 // Whether a Stripe secret key is a live one (sk_live_, rk_live_).
 bool is_live_key(std::string_view secret_key) noexcept;
 

@@ -126,7 +126,12 @@ class CommandProcessor {
   boost::asio::awaitable<bool> create_refund(const events::CommandEnvelope& command);
   boost::asio::awaitable<bool> refund_at_stripe(const store::PaymentRecord& payment, const store::RefundRecord& refund,
                                                 bool retry = true);
-  boost::asio::awaitable<bool> apply_refund_progress(const store::RefundRecord& refund, const Refund& stripe_refund);
+  // Settles `refund` as `stripe_refund` says, when that Refund is really this one (refund_mismatch in
+  // core/stripe_trust.hpp; `payment_intent` is the payment's, consulted while no Stripe id is recorded).
+  boost::asio::awaitable<bool> apply_refund_progress(const store::RefundRecord& refund, const Refund& stripe_refund,
+                                                     std::string_view payment_intent);
+  // Counts and logs (ids only) a Stripe object refused by core/stripe_trust.hpp.
+  void note_mismatch(std::string_view reason, std::string_view payment_id, std::string_view stripe_id);
   struct RefundSettlement {
     RefundStatus outcome;
     std::string stripe_refund_id;

@@ -9,9 +9,11 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "payments/core/metrics.hpp"
 #include "payments/events/kafka.hpp"
+#include "payments/events/record_signature.hpp"
 #include "payments/worker/command_processor.hpp"
 
 namespace payments::worker {
@@ -26,8 +28,10 @@ struct WorkerOptions {
   // The usual model of payment services, kept as the benchmark's baseline: one command at a time per
   // partition (commands of a partition wait for each other, whatever their payment).
   bool sequential_per_partition = false;
-  // Records from this topic are Stripe events (keyed by payment id), not commands.
+  // Records from this topic are Stripe events (keyed by payment id), not commands. Only records the API
+  // signed (see events/record_signature.hpp) are applied; any other is dead-lettered.
   std::string stripe_events_topic;
+  std::optional<events::RecordSigner> stripe_events_signer;
 };
 
 class Worker {
