@@ -31,8 +31,15 @@ int usage() {
 int migrate(const payments::EnvLookup& env, const payments::ServiceConfig& config, const std::string& directory) {
   payments::store::DatabaseOptions options;
   options.mysql = config.mysql;
-  options.mysql.user = env("MYSQL_ADMIN_USER").value_or("root");
-  options.mysql.password = payments::Secret(env("MYSQL_ADMIN_PASSWORD").value_or(""));
+  // No built-in account or password: the dev scripts set theirs (root, empty) explicitly.
+  const auto admin_user = env("MYSQL_ADMIN_USER");
+  const auto admin_password = env("MYSQL_ADMIN_PASSWORD");
+  if (!admin_user || admin_user->empty() || !admin_password) {
+    return fail(payments::Error::validation("MYSQL_ADMIN_USER", "migrations need MYSQL_ADMIN_USER and "
+                                            "MYSQL_ADMIN_PASSWORD: an account with DDL rights on the database"));
+  }
+  options.mysql.user = *admin_user;
+  options.mysql.password = payments::Secret(*admin_password);
   options.pool_size = 1;
 
   auto migrations = payments::store::load_migrations(directory);

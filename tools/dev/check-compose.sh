@@ -16,6 +16,10 @@
 #   - depends_on targets and conditions, published ports and health checks agree with API_PORT /
 #     WORKER_METRICS_PORT, KAFKA_BROKERS matches the broker's advertised listener, the init SQL creates exactly
 #     the MYSQL_USER/MYSQL_PASSWORD the services use with DML rights on MYSQL_DATABASE
+#   - no secret has a default: every secret is interpolated as ${VAR:?message} and nowhere with a fallback;
+#     dev-secrets.sh prints every one of them, random and different on each run
+#   - the Stripe simulator runs only in the `simulator` profile, and its guard script (run here with a stand-in
+#     stripe-sim) refuses to start it beside real Stripe or a live key, and starts it for a simulator set-up
 #   - `docker compose config -q` when a Compose CLI is installed (it needs no engine)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -74,8 +78,14 @@ EXTRA_ENV = {
     "WORKER_METRICS_BIND_ADDRESS", "WORKER_MAX_IN_FLIGHT", "API_ADMIN_PORT", "API_ADMIN_BIND_ADDRESS",
     "API_RATE_LIMIT_PER_SECOND", "API_DECLINE_LIMIT", "KAFKA_DEFAULT_MERCHANT", "AUTH_JWT_ISSUER",
     "AUTH_JWT_AUDIENCE", "AUTH_JWKS_FILE", "AUTH_JWT_HS256_SECRET", "AUTH_JWT_MERCHANT_CLAIM",
-    "OTP_MAX_CODES_PER_DESTINATION_PER_HOUR",
+    "OTP_MAX_CODES_PER_DESTINATION_PER_HOUR", "INTERNAL_EVENT_KEY",
 }
+# Secrets: never a default in the compose file (fail closed), always ${VAR:?message}.
+SECRETS = {"MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "MYSQL_ADMIN_PASSWORD", "STRIPE_SECRET_KEY",
+           "STRIPE_WEBHOOK_SECRET", "OTP_SECRET", "INTERNAL_EVENT_KEY"}
+# Read by stripe-sim-guard.sh only (the simulator service's command).
+GUARD_ENV = {"STRIPE_SIM_LATENCY_MS"}
+GUARD_SCRIPT = "stripe-sim-guard.sh"
 ADMIN_ONLY_ENV = {"MYSQL_ADMIN_USER", "MYSQL_ADMIN_PASSWORD"}
 # Host-side knobs the compose file interpolates that are no service setting (README.md of deploy/compose).
 COMPOSE_KNOBS = {"MYSQL_ROOT_PASSWORD", "STRIPE_SIM_LATENCY_MS"}
@@ -167,6 +177,8 @@ for d in SOURCE_DIRS:
                 sources_text += read(os.path.join(dirpath, f))
 for name, service in project_services.items():
     for key in sorted(environment(service)):
+        if name == "stripe-sim" and key in GUARD_ENV:
+            continue
         if key not in known_env:
             problem(f"docker-compose.yml: service '{name}' sets {key}, which is no documented setting")
         elif f'"{key}"' not in sources_text:
@@ -379,7 +391,9 @@ for name, port_var, path in (("api", "API_PORT", "/ready"), ("worker", "WORKER_M
     elif path not in test:
         problem(f"docker-compose.yml: service '{name}' health check does not ask {path}")
 sim = services.get("stripe-sim")
-if sim is not None and "0.0.0.0" not in str(sim.get("command")):
+guard_path = os.path.join(compose_dir, GUARD_SCRIPT)
+guard_text = read(guard_path) if os.path.isfile(guard_path) else ""
+if sim is not None and "0.0.0.0" not in str(sim.get("command")) + guard_text:
     problem("docker-compose.yml: stripe-sim does not listen on 0.0.0.0, other containers cannot reach it")
 
 # ---- Kafka and MySQL agree with what the services are told -------------------------------------------------
@@ -399,7 +413,8 @@ for volume in (services.get("mysql") or {}).get("volumes") or []:
         if not os.path.exists(path):
             problem(f"docker-compose.yml: mysql mounts {source}, which does not exist")
         elif os.path.isdir(path):
-            init_sql += "".join(read(os.path.join(path, f)) for f in sorted(os.listdir(path)) if f.endswith(".sql"))
+            init_sql += "".join(read(os.path.join(path, f)) for f in sorted(os.listdir(path))
+                                if f.endswith((".sql", ".sh")))
 for name, service in project_services.items():
     env = {k: resolve(v) for k, v in environment(service).items()}
     brokers = env.get("KAFKA_BROKERS")
@@ -413,13 +428,17 @@ for name, service in project_services.items():
     if "MYSQL_ADMIN_PASSWORD" in environment(service) and \
             environment(service)["MYSQL_ADMIN_PASSWORD"] != mysql_env.get("MYSQL_ROOT_PASSWORD"):
         problem(f"docker-compose.yml: service '{name}' MYSQL_ADMIN_PASSWORD is not mysql's MYSQL_ROOT_PASSWORD")
-    user, password = env.get("MYSQL_USER"), env.get("MYSQL_PASSWORD")
+    user = env.get("MYSQL_USER")
     if user is not None:
-        created = re.search(r"CREATE USER[^;]*'%s'@'%%'\s+IDENTIFIED BY '([^']*)'" % re.escape(user), init_sql, re.I)
+        # The init script takes the password from PAYMENTS_APP_PASSWORD, which mysql must get from the same
+        # variable the services' MYSQL_PASSWORD comes from.
+        created = re.search(r"CREATE USER[^;]*'%s'@'%%'\s+IDENTIFIED BY '\$(\w+)'" % re.escape(user), init_sql, re.I)
+        service_source = interpolated_names(environment(service).get("MYSQL_PASSWORD", ""))
         if not created:
             problem(f"deploy/compose/mysql-init: does not create the account {user}@'%' that service '{name}' uses")
-        elif created.group(1) != password:
-            problem(f"deploy/compose/mysql-init: the password of {user} differs from service '{name}' MYSQL_PASSWORD")
+        elif "PAYMENTS_APP_PASSWORD" not in init_sql or \
+                interpolated_names(mysql_env.get("PAYMENTS_APP_PASSWORD", "")) != service_source or not service_source:
+            problem(f"deploy/compose: the password mysql-init gives {user} is not service '{name}' MYSQL_PASSWORD")
         grant = re.search(r"GRANT\s+(.*?)\s+ON\s+`?(\w+)`?\.\*\s+TO\s+'%s'" % re.escape(user), init_sql, re.I | re.S)
         if not grant:
             problem(f"deploy/compose/mysql-init: grants {user} nothing")
@@ -428,6 +447,78 @@ for name, service in project_services.items():
             if rights != {"SELECT", "INSERT", "UPDATE", "DELETE"} or grant.group(2) != database:
                 problem(f"deploy/compose/mysql-init: {user} must have exactly SELECT, INSERT, UPDATE, DELETE "
                         f"on {database}.*")
+
+# ---- secrets fail closed --------------------------------------------------------------------------------------
+for m in INTERPOLATION.finditer(raw_text):
+    if m.group(0) == "$$":
+        continue
+    var, operator = m.group(1) or m.group(4), m.group(2)
+    if var in SECRETS and operator != ":?":
+        problem(f"docker-compose.yml: {m.group(0)} must be ${{{var}:?message}}: a secret has no default")
+for name, service in services.items():
+    for key, value in environment(service).items():
+        if key in SECRETS | {"PAYMENTS_APP_PASSWORD"} and not re.fullmatch(r"\$\{[A-Z_]+:\?[^}]*\}", value):
+            problem(f"docker-compose.yml: service '{name}' {key} is not a required ${{VAR:?}} (a literal secret?)")
+dev_secrets = os.path.join(compose_dir, "dev-secrets.sh")
+if not os.path.isfile(dev_secrets):
+    problem("deploy/compose/dev-secrets.sh is missing")
+else:
+    runs = [subprocess.run(["bash", dev_secrets], capture_output=True, text=True) for _ in range(2)]
+    values = []
+    for run in runs:
+        pairs = dict(l.split("=", 1) for l in run.stdout.splitlines() if "=" in l and not l.startswith("#"))
+        values.append(pairs)
+        if run.returncode != 0:
+            problem(f"dev-secrets.sh failed: {run.stderr.strip()}")
+    needed = {v for v in interpolated_names(raw_text) if v in SECRETS}
+    for var in sorted(needed - values[0].keys()):
+        problem(f"dev-secrets.sh does not set {var}, which docker-compose.yml requires")
+    for var in sorted(needed & values[0].keys() - {"STRIPE_SECRET_KEY"}):
+        if values[0][var] == values[1].get(var) or len(values[0][var]) < 24:
+            problem(f"dev-secrets.sh: {var} is not a fresh random value of 24 or more characters")
+    if values[0].get("COMPOSE_PROFILES") != "simulator" or \
+            not values[0].get("STRIPE_SECRET_KEY", "").startswith("sk_test_"):
+        problem("dev-secrets.sh: a try-out .env must select the simulator profile with a test key")
+
+# ---- the simulator: its profile only, never beside real Stripe ------------------------------------------------
+if sim is not None:
+    if sim.get("profiles") != ["simulator"]:
+        problem("docker-compose.yml: stripe-sim must run only in the 'simulator' profile")
+    for name, service in services.items():
+        dep = ((service.get("depends_on") or {}).get("stripe-sim") if isinstance(service.get("depends_on"), dict)
+               else None)
+        if dep is not None and dep.get("required", True) is not False:
+            problem(f"docker-compose.yml: service '{name}' requires stripe-sim, which runs only in its profile")
+    if GUARD_SCRIPT not in str(sim.get("command")) or not any(GUARD_SCRIPT in str(v) for v in sim.get("volumes") or []):
+        problem(f"docker-compose.yml: stripe-sim must run through {GUARD_SCRIPT}, mounted into the container")
+    if not guard_text:
+        problem(f"deploy/compose/{GUARD_SCRIPT} is missing")
+    else:
+        if "exec stripe-sim" not in guard_text:
+            problem(f"{GUARD_SCRIPT}: does not exec stripe-sim")
+        elif "stripe-sim" not in copied_binaries:
+            problem("Dockerfile: does not copy stripe-sim into the runtime image (the simulator service runs it)")
+        import tempfile
+        with tempfile.TemporaryDirectory() as fake_bin:
+            stand_in = os.path.join(fake_bin, "stripe-sim")
+            with open(stand_in, "w") as f:
+                f.write("#!/bin/sh\necho started\n")
+            os.chmod(stand_in, 0o755)
+
+            def guard(base, key):
+                env = {"PATH": fake_bin + ":/usr/bin:/bin", "STRIPE_API_BASE": base, "STRIPE_SECRET_KEY": key,
+                       "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+                run = subprocess.run(["bash", guard_path], capture_output=True, text=True, env=env)
+                return run.returncode == 0 and "started" in run.stdout
+
+            for base, key in (("https://api.stripe.com", "sk_test_x"), ("https://api.stripe.com", "sk_live_x"),
+                              ("http://stripe-sim:12111", "sk_live_x"), ("http://stripe-sim:12111", "rk_live_x"),
+                              ("", "")):
+                if guard(base, key):
+                    problem(f"{GUARD_SCRIPT}: starts the simulator with STRIPE_API_BASE={base!r} and a "
+                            f"{key[:8] or 'missing'} key")
+            if not guard("http://stripe-sim:12111", "sk_test_simulator"):
+                problem(f"{GUARD_SCRIPT}: does not start the simulator for a simulator set-up")
 
 # ---- the Compose CLI's own validation, when one is installed (needs no engine) ------------------------------
 if shutil.which("docker"):
