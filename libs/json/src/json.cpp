@@ -56,8 +56,9 @@ Result<rapidjson::Document> parse(std::string_view text, const Limits& limits) {
     return Error::validation("", "JSON nests deeper than " + std::to_string(limits.max_depth) + " levels");
   }
   rapidjson::Document document;
-  // Iterative parsing: no recursion, so no stack to overflow whatever the input.
-  document.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  // Iterative parsing: no recursion, so no stack to overflow whatever the input. Strings must be valid UTF-8:
+  // bytes that are not would be stored, echoed and published as they came.
+  document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (document.HasParseError()) {
     return Error::validation("", std::string("body is not valid JSON: ") +
                                      rapidjson::GetParseError_En(document.GetParseError()) + " at offset " +

@@ -66,6 +66,16 @@ const DatabaseOptions& Database::options() const noexcept { return impl_->option
 
 Status Database::with_session(const std::function<void(soci::session&)>& work) {
   soci::session session(impl_->pool);
+  // A pooled session whose last reconnect failed (the server was still down) has no connection at all: it is
+  // connected again here, before use, for as long as it takes the server to come back.
+  if (session.get_backend() == nullptr) {
+    try {
+      session.reconnect();
+      log::info("mysql connection restored", {{"where", where(impl_->options)}});
+    } catch (const soci::soci_error& e) {
+      return Error::unavailable("MySQL unreachable at " + where(impl_->options) + ": " + e.get_error_message());
+    }
+  }
   // InnoDB resolves a deadlock by rolling one transaction back whole (error 1213): running it again is safe.
   constexpr int kDeadlockRetries = 3;
   for (int attempt = 0;; ++attempt) {
@@ -79,7 +89,13 @@ Status Database::with_session(const std::function<void(soci::session&)>& work) {
       }
       return classify(session, e);
     } catch (const soci::soci_error& e) {
+      if (session.get_backend() == nullptr) {
+        return Error::unavailable("MySQL unreachable at " + where(impl_->options) + ": " + e.get_error_message());
+      }
       return Error::internal("MySQL error: " + e.get_error_message());
+    } catch (const std::exception& e) {
+      // A value SOCI could not convert (std::bad_cast) or a row the code could not read: an error, not a crash.
+      return Error::internal(std::string("database row unreadable: ") + e.what());
     }
   }
 }

@@ -42,7 +42,7 @@ PaymentRecord to_record(const soci::row& row, std::size_t first) {
   p.customer_id = optional_text(row, at(7));
   p.description = optional_text(row, at(8));
   p.request_json = text_or_empty(row, at(9));
-  p.status = parse_payment_status(row.get<std::string>(at(10))).value_or(PaymentStatus::pending);
+  p.status = known_value(parse_payment_status(row.get<std::string>(at(10))), "payments.status", row.get<std::string>(at(10)));
   p.version = row.get<int>(at(11));
   p.request_hash = row.get<std::string>(at(12));
   p.stripe_payment_intent_id = text_or_empty(row, at(13));

@@ -8,11 +8,23 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "payments/store/payment_repository.hpp"
 
 namespace payments::store::detail {
+
+// A stored value this version cannot read (an unknown status, say) makes the row an error, never a default: a
+// status read as `pending` would be charged again.
+template <typename T>
+T known_value(std::optional<T> parsed, std::string_view column, const std::string& stored) {
+  if (!parsed) {
+    throw soci::soci_error("stored " + std::string(column) + " '" + stored.substr(0, 32) +
+                           "' is not one this version knows");
+  }
+  return *parsed;
+}
 
 std::string text_or_empty(const soci::row& row, std::size_t i);
 std::optional<std::string> optional_text(const soci::row& row, std::size_t i);

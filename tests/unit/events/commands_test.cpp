@@ -155,3 +155,16 @@ TEST_CASE("an envelope may name its merchant; without one the worker's default a
     CHECK(refused.error().field == "merchant_id");
   }
 }
+
+TEST_CASE("a command with bytes that are not UTF-8 is refused, not stored or published as it came") {
+  // What a hostile producer sent: FF FE inside order_id.
+  const std::string command = "{\"command_id\":\"c-1\",\"type\":\"payment.create\",\"payment_id\":\"pay_1\","
+                              "\"data\":{\"order_id\":\"o\xFF\xFE\",\"amount\":100}}";
+  auto parsed = parse_command_envelope(command);
+  REQUIRE_FALSE(parsed);
+  CHECK(parsed.error().code == ErrorCode::validation_error);
+  CHECK(parsed.error().message.find("encoding") != std::string::npos);
+  // Valid multi-byte UTF-8 is fine.
+  CHECK(parse_command_envelope("{\"command_id\":\"c-1\",\"type\":\"payment.create\",\"payment_id\":\"pay_1\","
+                               "\"data\":{\"order_id\":\"caf\xC3\xA9\",\"amount\":100}}"));
+}

@@ -9,10 +9,13 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace payments::runtime {
 
@@ -34,15 +37,27 @@ boost::asio::awaitable<T> await_callback(Start start) {
   co_return result;
 }
 
-// Runs blocking work (a database call) on `pool` and awaits its result without blocking the event loop.
+// Runs blocking work (a database call) on `pool` and awaits its result without blocking the event loop. An
+// exception `work` throws (a SOCI conversion, say) is carried back and rethrown in the awaiting coroutine,
+// where the flow's own handling sees it; it never escapes on the pool thread, which would end the process.
 template <typename F>
 boost::asio::awaitable<std::invoke_result_t<F&>> run_blocking(boost::asio::thread_pool& pool, F work) {
   using T = std::invoke_result_t<F&>;
-  auto start = [&pool, &work](std::function<void(T)> done) {
-    boost::asio::post(pool, [&work, done = std::move(done)]() mutable { done(work()); });
+  using Outcome = std::variant<T, std::exception_ptr>;
+  auto start = [&pool, &work](std::function<void(Outcome)> done) {
+    boost::asio::post(pool, [&work, done = std::move(done)]() mutable {
+      std::optional<Outcome> outcome;
+      try {
+        outcome.emplace(std::in_place_index<0>, work());
+      } catch (...) {
+        outcome.emplace(std::in_place_index<1>, std::current_exception());
+      }
+      done(std::move(*outcome));
+    });
   };
-  T result = co_await await_callback<T>(std::move(start));
-  co_return result;
+  Outcome outcome = co_await await_callback<Outcome>(std::move(start));
+  if (outcome.index() == 1) std::rethrow_exception(std::get<1>(outcome));
+  co_return std::move(std::get<0>(outcome));
 }
 
 }  // namespace payments::runtime
