@@ -16,6 +16,7 @@
 #include <functional>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "payments/core/config.hpp"
@@ -229,9 +230,13 @@ int main(int argc, char** argv) {
        .default_merchant = config->kafka.default_merchant,
        .environment = config->kafka.topic_prefix,
        .stripe_live = is_live_key(config->stripe.secret_key.reveal())});
+  // WORKER_SHUTDOWN_DRAIN_SECONDS: how long SIGTERM waits for commands in flight (below Kubernetes' 30 s grace).
+  auto drain_seconds = int_setting(env, "WORKER_SHUTDOWN_DRAIN_SECONDS", 20, 1, 600);
+  if (!drain_seconds) return fail(drain_seconds.error());
   // --sequential: one command at a time per partition, the baseline `make bench` compares against.
   worker::Worker consumer_loop(io, processor, metrics,
                                {.max_in_flight = in_flight_bound,
+                                .drain_timeout = std::chrono::seconds(drain_seconds.value()),
                                 .sequential_per_partition = has_flag(argc, argv, "--sequential"),
                                 .stripe_events_topic = topics.stripe_events,
                                 .stripe_events_signer = record_signer.value()});
@@ -279,6 +284,16 @@ int main(int argc, char** argv) {
                                           {"stripe", config->stripe.api_base}});
   consumer_loop.run(*consumer.value(), g_stop);
 
+  // The drain is over; what follows (committing, flushing, joining threads) waits on Kafka and MySQL, which may
+  // be down. Whatever they do, the process ends within kShutdownGrace: what was not committed is redelivered
+  // to the next owner, and every command is idempotent.
+  static constexpr auto kShutdownGrace = 5s;
+  std::thread([] {
+    std::this_thread::sleep_for(kShutdownGrace);
+    log::warn("payments-worker stopped: shutdown grace over, exiting without waiting for its dependencies",
+              {{"grace_seconds", std::to_string(kShutdownGrace.count())}});
+    std::_Exit(0);
+  }).detach();
   log::info("payments-worker stopping");
   consumer.value()->close();  // commits the stored offsets
   work.reset();

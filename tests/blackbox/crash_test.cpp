@@ -2,6 +2,7 @@
 // with exactly one charge per payment.
 #include <doctest/doctest.h>
 
+#include <csignal>
 #include <set>
 #include <thread>
 
@@ -57,6 +58,36 @@ TEST_CASE("a worker stopped with SIGTERM drains and exits cleanly") {
   stack.start_worker();
   for (const auto& id : ids) {
     CHECK(stack.wait_for_status(id, 60s) == "succeeded");
+    CHECK(stack.charges_for(id) == 1);
+  }
+}
+
+TEST_CASE("SIGTERM while Stripe hangs: the worker drains for WORKER_SHUTDOWN_DRAIN_SECONDS, says what it left, exits 0") {
+  Stack stack({.sim_latency_ms = 200, .worker_env = {{"WORKER_SHUTDOWN_DRAIN_SECONDS", "2"}}});
+  // Stripe stops answering: every charge the worker starts now waits on it.
+  stack.signal_simulator(SIGSTOP);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto r = stack.post_payment(R"({"order_id":"hang-)" + std::to_string(i) +
+                                R"(","amount":1500,"currency":"usd","payment_method":"pm_card_visa"})");
+    REQUIRE(r.status == 202);
+    ids.push_back(json_field(r.body, "payment_id"));
+  }
+  std::this_thread::sleep_for(2s);  // the commands are in flight, waiting on Stripe
+  const auto started = std::chrono::steady_clock::now();
+  const int status = stack.stop_worker();
+  const auto took = std::chrono::steady_clock::now() - started;
+  CHECK(status == 0);
+  CHECK(took < 2s + 5s + 3s);  // the drain, the grace after it, and slack for a loaded machine
+  const auto logs = stack.logs();
+  CHECK(logs.find("commands left to redelivery") != std::string::npos);
+  CHECK(logs.find(R"("left":"0")") == std::string::npos);  // it did leave some
+
+  // Stripe answers again; the next worker takes the redelivered commands and charges each payment once.
+  stack.signal_simulator(SIGCONT);
+  stack.start_worker();
+  for (const auto& id : ids) {
+    CHECK(stack.wait_for_status(id, 90s) == "succeeded");
     CHECK(stack.charges_for(id) == 1);
   }
 }

@@ -77,6 +77,11 @@ class ChildProcess {
     return pid_ > 0 ? -1 : status_;
   }
 
+  // Sends `signal` without waiting (SIGSTOP/SIGCONT: a dependency that hangs, then recovers).
+  void signal(int signal) const {
+    if (pid_ > 0) ::kill(pid_, signal);
+  }
+
   [[nodiscard]] bool running() {
     if (pid_ <= 0) return false;
     int status = 0;

@@ -193,6 +193,7 @@ std::string Stack::worker_metrics(std::optional<std::uint16_t> port) {
 
 void Stack::kill_worker() { worker_->stop(SIGKILL); }
 int Stack::stop_worker() { return worker_->stop(SIGTERM); }
+void Stack::signal_simulator(int signal) { sim_->signal(signal); }
 
 HttpResult Stack::post_payment(const std::string& body, std::optional<std::string> key) {
   return post("/api/v1/payments", body, std::move(key));

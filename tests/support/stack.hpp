@@ -66,6 +66,8 @@ class Stack {
   std::string worker_metrics(std::optional<std::uint16_t> port = std::nullopt);
   void kill_worker();  // SIGKILL: no drain, no commit
   int stop_worker();   // SIGTERM: graceful
+  // SIGSTOP / SIGCONT to the Stripe simulator: Stripe hangs (connections accepted, nothing answered), then recovers.
+  void signal_simulator(int signal);
   ChildProcess& api() { return *api_; }
   ChildProcess& worker() { return *worker_; }
 

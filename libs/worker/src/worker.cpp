@@ -223,7 +223,11 @@ void Worker::run(events::Consumer& consumer, const std::atomic<bool>& stop) {
     }
   }
   const auto left = impl_->in_flight();
-  if (left > 0) log::warn("drain timed out; unfinished commands will be redelivered", {{"left", std::to_string(left)}});
+  if (left > 0) {
+    log::warn("drain timed out; commands left to redelivery", {{"left", std::to_string(left)}});
+  } else {
+    log::info("drain finished; commands left to redelivery", {{"left", "0"}});
+  }
   std::lock_guard lock(impl_->mutex);
   impl_->consumer = nullptr;
 }
