@@ -108,7 +108,9 @@ start() {
   make_certificates "$keystore_password"
   write_config "$(cat "$DIR/users/admin.password")" "$keystore_password"
   local cp="$LIBS/*" jvm=(-Xms64m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto)
-  java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format -t "$(java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool random-uuid)" \
+  # A cluster id is 16 random bytes in URL-safe base64 (what StorageTool random-uuid prints, without its JVM start).
+  local cluster_id; cluster_id=$(openssl rand -base64 16 | tr '+/' '-_' | tr -d '=\n')
+  java "${jvm[@]}" -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" \
     -c "$DIR/server.properties" "${scram[@]}" >"$DIR/logs/format.log" 2>&1 \
     || die "formatting the secure Kafka storage failed, see $DIR/logs/format.log"
   log "starting the secure Kafka broker on $HOST:$PORT (SASL_SSL, SCRAM-SHA-512; log in .local/kafka-secure/logs)"

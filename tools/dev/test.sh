@@ -23,4 +23,5 @@ ctest --output-on-failure --timeout 600 -L unit
 ctest --output-on-failure --timeout 600 -L integration
 # The Kafka security tests' own broker (SASL_SSL, SCRAM-SHA-512, ACLs on 127.0.0.1:19092), fresh each run.
 "$ROOT/tools/dev/kafka.sh" start-secure
+export KAFKA_SECURE_BROKERS="127.0.0.1:${KAFKA_SECURE_PORT:-19092}"
 ctest --output-on-failure --timeout 900 -L blackbox --no-tests=ignore
