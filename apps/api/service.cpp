@@ -97,10 +97,15 @@ int run_api_service(const ServiceHooks& hooks) {
     stripe_records = std::move(signer).value();
   }
 
-  // Also the start-up reachability check: an unreachable broker fails here with one line naming it.
+  // Also the start-up reachability check: an unreachable broker, or one refusing these credentials, fails here
+  // with one line naming it.
   const auto topics = events::TopicNames::with_prefix(config->kafka.topic_prefix);
-  if (auto created = events::ensure_topics(config->kafka.brokers, topics, events::kDefaultPartitions, 15s); !created) {
-    return fail(created.error());
+  const events::KafkaConnection kafka{config->kafka.brokers, config->kafka.client_properties};
+  if (auto ready = config->kafka.create_topics
+                       ? events::ensure_topics(kafka, topics, events::kDefaultPartitions, 15s)
+                       : events::require_topics(kafka, topics.used_by_api(), 15s);
+      !ready) {
+    return fail(ready.error());
   }
 
   constexpr std::size_t kDatabaseConnections = 16;
@@ -108,7 +113,10 @@ int run_api_service(const ServiceHooks& hooks) {
   if (!database) return fail(database.error());
   // A caller waits for the delivery report: when Kafka is down it gets 503 after 5 s, not after 30.
   auto producer = events::Producer::create(
-      {.brokers = config->kafka.brokers, .client_id = "payments-api", .delivery_timeout = std::chrono::seconds(5)});
+      {.brokers = config->kafka.brokers,
+       .client_properties = config->kafka.client_properties,
+       .client_id = "payments-api",
+       .delivery_timeout = std::chrono::seconds(5)});
   if (!producer) return fail(producer.error());
 
   store::PaymentRepository payments(*database.value());
@@ -133,7 +141,6 @@ int run_api_service(const ServiceHooks& hooks) {
 
   boost::asio::thread_pool blocking(kDatabaseConnections);
   MetricsRegistry metrics;
-  const std::string brokers = config->kafka.brokers;
   PaymentsApi api({
       .payments = payments,
       .refunds = refunds,
@@ -143,7 +150,7 @@ int run_api_service(const ServiceHooks& hooks) {
       .metrics = metrics,
       .random = system_random(),
       .topics = topics,
-      .kafka_ready = [brokers] { return events::probe(brokers, 2s); },
+      .kafka_ready = [kafka] { return events::probe(kafka, 2s); },
       .database_ready = [db = database.value().get()] { return db->ping(); },
       .webhooks = std::move(webhooks).value(),
       .stripe_records = std::move(stripe_records),

@@ -188,16 +188,23 @@ int main(int argc, char** argv) {
     return fail(Error::validation("--max-in-flight", "--max-in-flight must be between 1 and 100000"));
   }
 
-  // Also the start-up reachability check: an unreachable broker fails here with one line naming it.
+  // Also the start-up reachability check: an unreachable broker, or one refusing these credentials, fails here
+  // with one line naming it.
   const auto topics = events::TopicNames::with_prefix(config->kafka.topic_prefix);
-  if (auto created = events::ensure_topics(config->kafka.brokers, topics, events::kDefaultPartitions, 15s); !created) {
-    return fail(created.error());
+  const events::KafkaConnection kafka{config->kafka.brokers, config->kafka.client_properties};
+  if (auto ready = config->kafka.create_topics
+                       ? events::ensure_topics(kafka, topics, events::kDefaultPartitions, 15s)
+                       : events::require_topics(kafka, topics.used_by_worker(), 15s);
+      !ready) {
+    return fail(ready.error());
   }
 
   constexpr std::size_t kDatabaseConnections = 16;
   auto database = store::Database::connect({.mysql = config->mysql, .pool_size = kDatabaseConnections});
   if (!database) return fail(database.error());
-  auto producer = events::Producer::create({.brokers = config->kafka.brokers, .client_id = "payments-worker"});
+  auto producer = events::Producer::create({.brokers = config->kafka.brokers,
+                                            .client_properties = config->kafka.client_properties,
+                                            .client_id = "payments-worker"});
   if (!producer) return fail(producer.error());
 
   boost::asio::io_context io;
@@ -243,6 +250,7 @@ int main(int argc, char** argv) {
 
   auto consumer = events::Consumer::create({
       .brokers = config->kafka.brokers,
+      .client_properties = config->kafka.client_properties,
       .group_id = config->kafka.consumer_group,
       .topics = {topics.commands, topics.stripe_events},
       .client_id = "payments-worker",

@@ -26,11 +26,12 @@ std::vector<IncomingMessage> consume(Consumer& consumer, std::size_t count, std:
 }  // namespace
 
 TEST_CASE("messages produced with the idempotent producer are delivered, keyed and in order per key") {
-  const auto brokers = testing::kafka_brokers();
+  const auto kafka = testing::kafka_connection();
+  const auto& brokers = kafka.brokers;
   const auto topic = testing::unique_name("it-roundtrip");
-  REQUIRE(ensure_topics(brokers, {{topic, 3}}, 10s));
+  REQUIRE(ensure_topics(kafka, {{topic, 3}}, 10s));
   // Creating again is not an error.
-  REQUIRE(ensure_topics(brokers, {{topic, 3}}, 10s));
+  REQUIRE(ensure_topics(kafka, {{topic, 3}}, 10s));
 
   auto producer = Producer::create({.brokers = brokers});
   REQUIRE(producer);
@@ -62,14 +63,15 @@ TEST_CASE("messages produced with the idempotent producer are delivered, keyed a
   }
   consumer.value()->close();
   consumer = Error::internal("destroyed");  // before its topic goes: librdkafka 2.0.2 can hang otherwise
-  CHECK(delete_topics(brokers, {topic}, 10s));
+  CHECK(delete_topics(kafka, {topic}, 10s));
 }
 
 TEST_CASE("a consumer that stores offsets only for finished records resumes after the last finished one") {
-  const auto brokers = testing::kafka_brokers();
+  const auto kafka = testing::kafka_connection();
+  const auto& brokers = kafka.brokers;
   const auto topic = testing::unique_name("it-offsets");
   const auto group = testing::unique_name("it-group");
-  REQUIRE(ensure_topics(brokers, {{topic, 1}}, 10s));
+  REQUIRE(ensure_topics(kafka, {{topic, 1}}, 10s));
   auto producer = Producer::create({.brokers = brokers});
   REQUIRE(producer);
   for (int i = 0; i < 10; ++i) REQUIRE(producer.value()->produce_and_wait({topic, "k", std::to_string(i), {}}));
@@ -93,23 +95,24 @@ TEST_CASE("a consumer that stores offsets only for finished records resumes afte
   CHECK(redelivered.back().value == "9");
   again.value()->close();
   again = Error::internal("destroyed");  // before its topic goes, as above
-  CHECK(delete_topics(brokers, {topic}, 10s));
+  CHECK(delete_topics(kafka, {topic}, 10s));
 }
 
 TEST_CASE("an unreachable broker is reported in one line naming where") {
-  auto status = probe("127.0.0.1:1", 1500ms);
+  auto status = probe({"127.0.0.1:1", {}}, 1500ms);
   REQUIRE_FALSE(status);
   CHECK(status.error().code == ErrorCode::unavailable);
   CHECK(status.error().message.rfind("Kafka unreachable at 127.0.0.1:1: ", 0) == 0);
   CHECK(status.error().message.find('\n') == std::string::npos);
-  CHECK(probe(testing::kafka_brokers(), 5s));
+  CHECK(probe(testing::kafka_connection(), 5s));
 }
 
 TEST_CASE("a partition assigned to a paused consumer stays paused until it resumes") {
-  const auto brokers = testing::kafka_brokers();
+  const auto kafka = testing::kafka_connection();
+  const auto& brokers = kafka.brokers;
   const auto topic = testing::unique_name("it-pause");
   const auto group = testing::unique_name("it-group");
-  REQUIRE(ensure_topics(brokers, {{topic, 2}}, 10s));
+  REQUIRE(ensure_topics(kafka, {{topic, 2}}, 10s));
   auto producer = Producer::create({.brokers = brokers});
   REQUIRE(producer);
   auto produce_both = [&](int round) {
@@ -163,5 +166,5 @@ TEST_CASE("a partition assigned to a paused consumer stays paused until it resum
   CHECK(other_partition_read);  // it was assigned all along, and resuming starts it
   tested.value()->close();
   tested = Error::internal("destroyed");  // before its topic goes, as above
-  CHECK(delete_topics(brokers, {topic}, 10s));
+  CHECK(delete_topics(kafka, {topic}, 10s));
 }

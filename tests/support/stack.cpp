@@ -60,7 +60,8 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   run_dir_ = std::filesystem::temp_directory_path() / ("payments-bb-" + id);
   std::filesystem::create_directories(run_dir_);
   database_name_ = "payments_bb_" + id;
-  topic_prefix_ = "bb-" + id + ".";
+  topic_prefix_ = options_.topic_prefix.empty() ? "bb-" + id + "." : options_.topic_prefix;
+  kafka_ = kafka_connection(options_.kafka_env);
   topics_ = events::TopicNames::with_prefix(topic_prefix_);
   sim_port_ = free_port();
   api_port_ = free_port();
@@ -92,8 +93,9 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
     REQUIRE_MESSAGE(topics.wait_exit(60s) == 0, topics.output());
   }
 
-  auto producer = events::Producer::create({.brokers = kafka_brokers(), .client_id = "blackbox-test"});
-  REQUIRE(producer);
+  auto producer = events::Producer::create(
+      {.brokers = kafka_.brokers, .client_properties = kafka_.client_properties, .client_id = "blackbox-test"});
+  REQUIRE_MESSAGE(producer, (producer ? "" : producer.error().message));
   producer_ = std::move(producer).value();
 
   std::vector<std::string> sim_args{"--port", std::to_string(sim_port_), "--latency-ms",
@@ -122,7 +124,7 @@ Stack::~Stack() {
   if (api_) api_->stop(SIGTERM);
   if (sim_) sim_->stop(SIGTERM);
   producer_.reset();
-  (void)events::delete_topics(kafka_brokers(), topics_.all(), 10s);
+  (void)events::delete_topics(kafka_, topics_.all(), 10s);
   if (admin_) {
     (void)admin_->with_session([&](soci::session& s) { s << "DROP DATABASE IF EXISTS `" + database_name_ + "`"; });
   }
@@ -136,8 +138,8 @@ std::map<std::string, std::string> Stack::service_env() const {
   for (const auto& secret : options_.webhook_secrets) {
     webhook_secrets += (webhook_secrets.empty() ? "" : ",") + secret;
   }
-  return {
-      {"KAFKA_BROKERS", kafka_brokers()},
+  std::map<std::string, std::string> env{
+      {"KAFKA_BROKERS", kafka_.brokers},
       {"KAFKA_TOPIC_PREFIX", topic_prefix_},
       // Commands an order service produces without a merchant_id are the stack's own merchant's.
       {"KAFKA_DEFAULT_MERCHANT", options_.merchant},
@@ -159,6 +161,8 @@ std::map<std::string, std::string> Stack::service_env() const {
       {"WORKER_METRICS_BIND_ADDRESS", "127.0.0.1"},
       {"LOG_LEVEL", "info"},
   };
+  for (const auto& [name, value] : options_.kafka_env) env[name] = value;
+  return env;
 }
 
 void Stack::start_worker() {
@@ -274,8 +278,11 @@ void Stack::produce(events::OutgoingMessage message) {
 std::vector<events::IncomingMessage> Stack::read_topic(const std::string& topic, std::size_t count,
                                                        std::chrono::seconds timeout) {
   auto consumer = events::Consumer::create(
-      {.brokers = kafka_brokers(), .group_id = unique_name("bb-reader"), .topics = {topic}});
-  REQUIRE(consumer);
+      {.brokers = kafka_.brokers,
+       .client_properties = kafka_.client_properties,
+       .group_id = unique_name("bb-reader"),
+       .topics = {topic}});
+  REQUIRE_MESSAGE(consumer, (consumer ? "" : consumer.error().message));
   std::vector<events::IncomingMessage> out;
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (out.size() < count && std::chrono::steady_clock::now() < until) {

@@ -39,6 +39,13 @@ struct StackOptions {
   // worker's KAFKA_DEFAULT_MERCHANT.
   std::string merchant = "m_blackbox";
   std::map<std::string, std::string> api_env;  // extra settings for the API (rate limits, JWTs)
+  // Kafka for a broker other than the runner's: KAFKA_BROKERS and KAFKA_* security settings for the stack's
+  // own clients (its producer, topic readers, clean-up) and payments-admin, and the API's and worker's
+  // defaults (api_env / worker_env override them). Empty: the runner's environment.
+  std::map<std::string, std::string> kafka_env;
+  // The topic prefix (the worker's group is <prefix>worker); empty: a new one per stack. Set it to grant
+  // ACLs on the exact topic names before the services start.
+  std::string topic_prefix;
 };
 
 // An API key made with `payments-admin api-keys create`: its id and the secret it printed.
@@ -92,6 +99,7 @@ class Stack {
   const ApiKeyMade& api_key() const { return api_key_; }
   const std::string& merchant() const { return options_.merchant; }
   const std::string& topic_prefix() const { return topic_prefix_; }
+  const events::KafkaConnection& kafka() const { return kafka_; }
   // Polls /status until `done` accepts the status (default: a terminal one) or the timeout passes.
   std::string wait_for_status(const std::string& payment_id,
                               std::chrono::seconds timeout = std::chrono::seconds(30),
@@ -162,6 +170,7 @@ class Stack {
   std::string database_name_;
   std::string topic_prefix_;
   events::TopicNames topics_;
+  events::KafkaConnection kafka_;
   std::uint16_t api_port_ = 0;
   std::uint16_t sim_port_ = 0;
   std::uint16_t worker_port_ = 0;

@@ -3,8 +3,14 @@
 
 #include <string>
 
+#include <doctest/doctest.h>
+
+#include <map>
+
 #include "payments/core/config.hpp"
 #include "payments/core/ids.hpp"
+#include "payments/core/kafka_settings.hpp"
+#include "payments/events/kafka.hpp"
 
 namespace payments::testing {
 
@@ -14,6 +20,28 @@ inline std::string env_or(const char* name, const char* fallback) {
 }
 
 inline std::string kafka_brokers() { return env_or("KAFKA_BROKERS", "127.0.0.1:9092"); }
+
+// The tests' own Kafka clients connect the way the services do: KAFKA_BROKERS and the KAFKA_* security
+// settings, from `settings` when given, else from the test runner's environment.
+inline events::KafkaConnection kafka_connection(const std::map<std::string, std::string>& settings = {}) {
+  if (settings.empty()) {
+    auto properties = kafka_client_properties(process_environment(), process_environment_names());
+    REQUIRE_MESSAGE(properties, (properties ? "" : properties.error().message));
+    return {kafka_brokers(), std::move(properties).value()};
+  }
+  const EnvLookup lookup = [&settings](std::string_view name) -> std::optional<std::string> {
+    auto it = settings.find(std::string(name));
+    return it == settings.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+  const EnvNames names = [&settings] {
+    std::vector<std::string> out;
+    for (const auto& [name, value] : settings) out.push_back(name);
+    return out;
+  };
+  auto properties = kafka_client_properties(lookup, names);
+  REQUIRE_MESSAGE(properties, (properties ? "" : properties.error().message));
+  return {lookup("KAFKA_BROKERS").value_or(kafka_brokers()), std::move(properties).value()};
+}
 
 // The administrative account, for creating a throwaway database per test run.
 inline MysqlSettings mysql_admin(const std::string& database) {

@@ -55,8 +55,8 @@ int migrate(const payments::EnvLookup& env, const payments::ServiceConfig& confi
 
 int topics(const payments::ServiceConfig& config, int partitions) {
   const auto names = payments::events::TopicNames::with_prefix(config.kafka.topic_prefix);
-  if (auto status = payments::events::ensure_topics(config.kafka.brokers, names, partitions, std::chrono::seconds(15));
-      !status) {
+  const payments::events::KafkaConnection kafka{config.kafka.brokers, config.kafka.client_properties};
+  if (auto status = payments::events::ensure_topics(kafka, names, partitions, std::chrono::seconds(15)); !status) {
     return fail(status.error());
   }
   std::printf("payments-admin: topics: %zu present on %s\n", names.all().size(), config.kafka.brokers.c_str());

@@ -3,6 +3,9 @@
 #   kafka.sh start   use the broker at KAFKA_BROKERS when one answers, else fetch, format and start our own
 #   kafka.sh stop    stop the broker this script started (no other)
 #   kafka.sh fetch   only download the jars
+#   kafka.sh start-secure / stop-secure
+#                    a second, separate broker for the Kafka security tests (kafka-secure.sh): SASL_SSL with
+#                    SCRAM-SHA-512 on 127.0.0.1:19092, StandardAuthorizer, fresh certificates and users each start
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -89,5 +92,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   fetch) fetch ;;
-  *) echo "usage: $0 start|stop|fetch" >&2; exit 2 ;;
+  start-secure) fetch; exec "$ROOT/tools/dev/kafka-secure.sh" start ;;
+  stop-secure) exec "$ROOT/tools/dev/kafka-secure.sh" stop ;;
+  *) echo "usage: $0 start|stop|fetch|start-secure|stop-secure" >&2; exit 2 ;;
 esac

@@ -7,7 +7,9 @@ source "$(dirname "$0")/common.sh"
 first_broker=${KAFKA_BROKERS%%,*}
 kafka_was_up=false; port_open "${first_broker%:*}" "${first_broker##*:}" && kafka_was_up=true
 db_was_up=false; port_open "$MYSQL_HOST" "$MYSQL_PORT" && db_was_up=true
+secure_was_up=false; port_open 127.0.0.1 "${KAFKA_SECURE_PORT:-19092}" && secure_was_up=true
 cleanup() {
+  $secure_was_up || "$ROOT/tools/dev/kafka.sh" stop-secure
   $kafka_was_up || "$ROOT/tools/dev/kafka.sh" stop
   $db_was_up || "$ROOT/tools/dev/mariadb.sh" stop
 }
@@ -19,4 +21,7 @@ cd "$ROOT/build"
 # Unit tests first: they fail fastest. Then the tiers that need the real stack.
 ctest --output-on-failure --timeout 600 -L unit
 ctest --output-on-failure --timeout 600 -L integration
+# The Kafka security tests' own broker (SASL_SSL, SCRAM-SHA-512, ACLs on 127.0.0.1:19092), fresh each run.
+"$ROOT/tools/dev/kafka.sh" start-secure
+export KAFKA_SECURE_BROKERS="127.0.0.1:${KAFKA_SECURE_PORT:-19092}"
 ctest --output-on-failure --timeout 900 -L blackbox --no-tests=ignore

@@ -4,6 +4,9 @@
 #include <cstdlib>
 
 #include "payments/core/ids.hpp"
+#include "payments/core/kafka_settings.hpp"
+
+extern char** environ;  // POSIX: the process environment, for EnvNames
 
 namespace payments {
 namespace {
@@ -43,7 +46,19 @@ EnvLookup process_environment() {
   };
 }
 
-Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<std::string_view> required) {
+EnvNames process_environment_names() {
+  return [] {
+    std::vector<std::string> names;
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {  // NOLINT: start-up only
+      const std::string_view text(*entry);
+      names.emplace_back(text.substr(0, text.find('=')));
+    }
+    return names;
+  };
+}
+
+Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<std::string_view> required,
+                                  const EnvNames& names) {
   for (std::string_view name : required) {
     auto value = env(name);
     if (!value || value->empty()) {
@@ -94,6 +109,8 @@ Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<st
     return Error::validation("KAFKA_DEFAULT_MERCHANT",
                              "KAFKA_DEFAULT_MERCHANT must be 1 to 64 characters of letters, digits, '_' or '-'");
   }
+
+  if (auto kafka = load_kafka_client_settings(env, names, config.kafka); !kafka) return std::move(kafka).error();
 
   const std::string& base = config.stripe.api_base;
   if (base.rfind("https://", 0) != 0 && base.rfind("http://", 0) != 0) {

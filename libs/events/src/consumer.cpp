@@ -70,7 +70,7 @@ Result<std::unique_ptr<Consumer>> Consumer::create(const ConsumerOptions& option
       {"heartbeat.interval.ms", "2000"},
   };
   properties.insert(properties.end(), options.extra.begin(), options.extra.end());
-  auto conf = detail::make_conf(properties);
+  auto conf = detail::make_conf(properties, options.client_properties);
   if (!conf) return std::move(conf).error();
   std::string error;
   auto impl = std::make_unique<Impl>();
@@ -80,7 +80,9 @@ Result<std::unique_ptr<Consumer>> Consumer::create(const ConsumerOptions& option
     return Error::internal("librdkafka refused rebalance_cb: " + error);
   }
   impl->consumer.reset(RdKafka::KafkaConsumer::create(conf.value().get(), error));
-  if (!impl->consumer) return Error::internal("cannot create Kafka consumer: " + error);
+  if (!impl->consumer) {
+    return Error::internal("cannot create Kafka consumer: " + detail::name_variable(error, options.client_properties));
+  }
   if (const auto code = impl->consumer->subscribe(options.topics); code != RdKafka::ERR_NO_ERROR) {
     return detail::kafka_error("cannot subscribe", code);
   }

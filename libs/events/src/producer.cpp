@@ -52,7 +52,7 @@ Result<std::unique_ptr<Producer>> Producer::create(const ProducerOptions& option
       {"compression.type", "lz4"},
   };
   properties.insert(properties.end(), options.extra.begin(), options.extra.end());
-  auto conf = detail::make_conf(properties);
+  auto conf = detail::make_conf(properties, options.client_properties);
   if (!conf) return std::move(conf).error();
   std::string error;
   if (conf.value()->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(&impl->reports), error) !=
@@ -60,7 +60,9 @@ Result<std::unique_ptr<Producer>> Producer::create(const ProducerOptions& option
     return Error::internal("librdkafka refused dr_cb: " + error);
   }
   impl->producer.reset(RdKafka::Producer::create(conf.value().get(), error));
-  if (!impl->producer) return Error::internal("cannot create Kafka producer: " + error);
+  if (!impl->producer) {
+    return Error::internal("cannot create Kafka producer: " + detail::name_variable(error, options.client_properties));
+  }
   auto* raw = impl.get();
   impl->poller = std::thread([raw] {
     while (raw->running) raw->producer->poll(50);

@@ -1,21 +1,59 @@
 #include "rdkafka_conf.hpp"
 
+#include "payments/core/kafka_settings.hpp"
 #include "payments/core/log.hpp"
 
 namespace payments::events::detail {
 
-Result<std::unique_ptr<RdKafka::Conf>> make_conf(const Properties& properties) {
+namespace {
+
+// librdkafka quotes a refused value ("Invalid value "..." for configuration property ..."): hide credentials.
+std::string without_value(std::string text, const std::string& value) {
+  if (value.empty()) return text;
+  for (auto at = text.find(value); at != std::string::npos; at = text.find(value, at)) {
+    text.replace(at, value.size(), "[hidden]");
+  }
+  return text;
+}
+
+}  // namespace
+
+Status apply_properties(const Properties& own, const KafkaClientProperties& environment, const PropertySetter& set) {
+  for (const auto& [name, value] : own) {
+    if (auto error = set(name, value); !error.empty()) {
+      return Error::validation(name, "Kafka setting " + name + " refused: " + error);
+    }
+  }
+  for (const auto& property : environment) {
+    auto error = set(property.name, property.value.reveal());
+    if (error.empty()) continue;
+    if (is_sensitive_kafka_property(property.name)) error = without_value(error, property.value.reveal());
+    return Error::validation(property.variable,
+                             property.variable + ": librdkafka refused " + property.name + ": " + error);
+  }
+  return Ok{};
+}
+
+Result<std::unique_ptr<RdKafka::Conf>> make_conf(const Properties& properties,
+                                                 const KafkaClientProperties& environment) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   std::string error;
   if (conf->set("event_cb", static_cast<RdKafka::EventCb*>(&log_bridge()), error) != RdKafka::Conf::CONF_OK) {
     return Error::internal("librdkafka refused event_cb: " + error);
   }
-  for (const auto& [name, value] : properties) {
-    if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK) {
-      return Error::validation(name, "Kafka setting " + name + " refused: " + error);
-    }
-  }
+  auto applied = apply_properties(properties, environment, [&conf](const std::string& name, const std::string& value) {
+    std::string refusal;
+    return conf->set(name, value, refusal) == RdKafka::Conf::CONF_OK ? std::string{} : refusal;
+  });
+  if (!applied) return std::move(applied).error();
   return conf;
+}
+
+std::string name_variable(std::string error, const KafkaClientProperties& environment) {
+  for (const auto& property : environment) {
+    if (error.find(property.name) != std::string::npos) return property.variable + ": " + error;
+  }
+  return error;
 }
 
 void LogBridge::event_cb(RdKafka::Event& event) {

@@ -2,11 +2,12 @@
 
 namespace payments::loadgen {
 
-Result<std::unique_ptr<CompletionTracker>> CompletionTracker::start(const std::string& brokers,
+Result<std::unique_ptr<CompletionTracker>> CompletionTracker::start(const events::KafkaConnection& kafka,
                                                                     const std::string& group_id,
                                                                     std::string success_topic,
                                                                     std::string failed_topic, PaymentLedger& ledger) {
-  auto consumer = events::Consumer::create({.brokers = brokers,
+  auto consumer = events::Consumer::create({.brokers = kafka.brokers,
+                                            .client_properties = kafka.client_properties,
                                             .group_id = group_id,
                                             .topics = {success_topic, failed_topic},
                                             .client_id = "payments-loadgen",

@@ -15,7 +15,7 @@ namespace payments::loadgen {
 
 class CompletionTracker {
  public:
-  static Result<std::unique_ptr<CompletionTracker>> start(const std::string& brokers, const std::string& group_id,
+  static Result<std::unique_ptr<CompletionTracker>> start(const events::KafkaConnection& kafka, const std::string& group_id,
                                                           std::string success_topic, std::string failed_topic,
                                                           PaymentLedger& ledger);
   ~CompletionTracker();

@@ -55,7 +55,9 @@ std::string payment_create_command(const std::string& payment_id) {
 
 LoadResult run_kafka_load(const KafkaLoadOptions& options, PaymentLedger& ledger) {
   LoadResult result;
-  auto producer = events::Producer::create({.brokers = options.brokers, .client_id = "payments-loadgen"});
+  auto producer = events::Producer::create({.brokers = options.kafka.brokers,
+                                            .client_properties = options.kafka.client_properties,
+                                            .client_id = "payments-loadgen"});
   if (!producer) {
     result.first_error = producer.error().message;
     result.transport_errors = 1;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "latency.hpp"
+#include "payments/events/kafka.hpp"
 #include "ledger.hpp"
 
 namespace payments::loadgen {
@@ -44,7 +45,7 @@ struct HttpLoadOptions {
 LoadResult run_http_load(const HttpLoadOptions& options, PaymentLedger& ledger);
 
 struct KafkaLoadOptions {
-  std::string brokers;
+  events::KafkaConnection kafka;  // --brokers and the environment's KAFKA_* security settings
   std::string topic;     // the (prefixed) payment-commands topic
   std::uint64_t count = 0;  // backlog mode: this many commands as fast as the producer takes them
   double rate = 0;          // open-loop mode (count = 0): this many commands per second ...

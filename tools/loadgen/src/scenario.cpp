@@ -13,6 +13,7 @@
 #include "completion_tracker.hpp"
 #include "http_client.hpp"
 #include "load.hpp"
+#include "payments/core/kafka_settings.hpp"
 #include "payments/events/topics.hpp"
 #include "payments/json/json.hpp"
 #include "proc_stats.hpp"
@@ -200,10 +201,26 @@ const std::set<std::string>& scenario_flags() {
   return flags;
 }
 
+namespace {
+
+// --brokers, with the security settings every Kafka client of the project takes from the environment.
+Result<events::KafkaConnection> kafka_connection(const Arguments& args) {
+  auto properties = kafka_client_properties(process_environment(), process_environment_names());
+  if (!properties) return std::move(properties).error();
+  return events::KafkaConnection{args.text("--brokers", "127.0.0.1:9092"), std::move(properties).value()};
+}
+
+}  // namespace
+
 int run_scenario(const Arguments& args) {
   const auto name = args.text("--name", "scenario");
   const auto mode = args.text("--mode", "api");
-  const auto brokers = args.text("--brokers", "127.0.0.1:9092");
+  const auto kafka = kafka_connection(args);
+  if (!kafka) {
+    std::fprintf(stderr, "payments-loadgen: %s\n", kafka.error().message.c_str());
+    return 1;
+  }
+  const events::KafkaConnection& connection = kafka.value();
   const auto prefix = args.text("--topic-prefix");
   const auto topics = events::TopicNames::with_prefix(prefix);
   const auto out_path = args.text("--out");
@@ -251,7 +268,7 @@ int run_scenario(const Arguments& args) {
   PaymentLedger ledger;
   std::unique_ptr<CompletionTracker> tracker;
   if (track) {
-    auto started = CompletionTracker::start(brokers, "loadgen-" + run_id, topics.success, topics.failed, ledger);
+    auto started = CompletionTracker::start(connection, "loadgen-" + run_id, topics.success, topics.failed, ledger);
     if (!started) {
       std::fprintf(stderr, "payments-loadgen: %s\n", started.error().message.c_str());
       return 1;
@@ -275,7 +292,8 @@ int run_scenario(const Arguments& args) {
         return 1;
       }
     } else {
-      KafkaLoadOptions once{.brokers = brokers, .topic = topics.commands, .count = 1, .id_prefix = id_prefix + "warmup-"};
+      KafkaLoadOptions once{
+          .kafka = connection, .topic = topics.commands, .count = 1, .id_prefix = id_prefix + "warmup-"};
       auto r = run_kafka_load(once, warmup);
       if (r.accepted == 0) {
         std::fprintf(stderr, "payments-loadgen: Kafka refused the warm-up command: %s\n", r.first_error.c_str());
@@ -314,7 +332,7 @@ int run_scenario(const Arguments& args) {
                           .id_prefix = id_prefix},
                          ledger);
   } else {
-    load = run_kafka_load({.brokers = brokers,
+    load = run_kafka_load({.kafka = connection,
                            .topic = topics.commands,
                            .count = static_cast<std::uint64_t>(count.value()),
                            .rate = rate.value(),
@@ -442,7 +460,12 @@ int drop_topics(const Arguments& args) {
     return 1;
   }
   const auto names = events::TopicNames::with_prefix(prefix);
-  auto dropped = events::delete_topics(args.text("--brokers", "127.0.0.1:9092"), names.all(), 30s);
+  auto kafka = kafka_connection(args);
+  if (!kafka) {
+    std::fprintf(stderr, "payments-loadgen: %s\n", kafka.error().message.c_str());
+    return 1;
+  }
+  auto dropped = events::delete_topics(kafka.value(), names.all(), 30s);
   if (!dropped) {
     std::fprintf(stderr, "payments-loadgen: %s\n", dropped.error().message.c_str());
     return 1;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "payments/core/log.hpp"
 #include "payments/core/result.hpp"
@@ -25,6 +26,15 @@ class Secret {
   std::string value_;
 };
 
+// One librdkafka property a Kafka client gets from the environment (kafka_settings.hpp parses them), with the
+// variable it came from so that every error about it names that variable. The value may be a credential.
+struct KafkaClientProperty {
+  std::string variable;  // KAFKA_SASL_USERNAME, KAFKA_CONFIG_SOCKET_TIMEOUT_MS, ...
+  std::string name;      // sasl.username, socket.timeout.ms, ...
+  Secret value;
+};
+using KafkaClientProperties = std::vector<KafkaClientProperty>;
+
 struct KafkaSettings {
   std::string brokers = "127.0.0.1:9092";
   std::string topic_prefix;                      // KAFKA_TOPIC_PREFIX: prepended to every topic name
@@ -32,6 +42,10 @@ struct KafkaSettings {
   // KAFKA_DEFAULT_MERCHANT: whose a command produced straight to Kafka is when its envelope names no
   // merchant_id. The broker's ACLs are the credential on that path.
   std::string default_merchant = "default";
+  // How every client connects: KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*, KAFKA_CONFIG_<property>.
+  KafkaClientProperties client_properties;
+  // KAFKA_CREATE_TOPICS: the services create missing topics at start-up; false: they only check them.
+  bool create_topics = true;
 };
 
 struct MysqlSettings {
@@ -62,11 +76,16 @@ struct ServiceConfig {
 // Reads a variable; returns nullopt when unset. Injected so tests do not touch the process environment.
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
 EnvLookup process_environment();
+// The names of every variable set, for settings that are a family (KAFKA_CONFIG_*); values still come from
+// the EnvLookup, so a name it does not know is ignored.
+using EnvNames = std::function<std::vector<std::string>()>;
+EnvNames process_environment_names();
 
 // Parses every setting, applying defaults. Each name in `required` must be set and non-empty.
 // The error's `field` is the variable's name and its message one line a person can act on; the value of a
 // secret is never repeated in it.
-Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<std::string_view> required);
+Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<std::string_view> required,
+                                  const EnvNames& names = process_environment_names());
 
 // A whole-number setting: `fallback` when unset or empty; an error naming it when it is not a whole number
 // from `min` to `max`.

@@ -2,7 +2,10 @@
 // Kafka over librdkafka, behind types that keep librdkafka out of every other header.
 //  - Producer: idempotent (acks=all), a message counts as sent only when its delivery report says so.
 //  - Consumer: at-least-once; offsets are stored by the caller once a record is fully done, never automatically.
-//  - ensure_topics / probe: start-up checks with a clear one-line error when the broker cannot be reached.
+//  - ensure_topics / require_topics / probe: start-up checks with a clear one-line error when the broker cannot
+//    be reached, refuses the credentials, or the topics are missing.
+// Every client applies the properties the environment asked for (KafkaSettings::client_properties: TLS, SASL,
+// KAFKA_CONFIG_*) after its own, so an operator's setting wins; an error about one names its variable.
 
 #include <chrono>
 #include <cstdint>
@@ -15,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "payments/core/config.hpp"
 #include "payments/core/result.hpp"
 #include "payments/events/topics.hpp"
 
@@ -38,8 +42,15 @@ struct IncomingMessage {
   Headers headers;
 };
 
+// Where and how an administrative call connects: the bootstrap servers and the environment's properties.
+struct KafkaConnection {
+  std::string brokers;
+  KafkaClientProperties client_properties;
+};
+
 struct ProducerOptions {
   std::string brokers;
+  KafkaClientProperties client_properties;  // from the environment; applied last
   std::string client_id = "payments";
   int linger_ms = 5;
   std::chrono::milliseconds delivery_timeout{30'000};
@@ -73,6 +84,7 @@ class Producer {
 
 struct ConsumerOptions {
   std::string brokers;
+  KafkaClientProperties client_properties;  // from the environment; applied last
   std::string group_id;
   std::vector<std::string> topics;
   std::string client_id = "payments";
@@ -115,20 +127,28 @@ struct TopicSpec {
 };
 
 // Creates the topics that do not exist yet (replication factor 1 on a single broker, else 3 capped by broker
-// count). Topics that exist are left as they are.
-Status ensure_topics(const std::string& brokers, const std::vector<TopicSpec>& topics,
+// count). Topics that exist are left as they are, and when none is missing nothing is asked of the broker, so
+// a user without Create rights gets through when the topics are there. A refusal says so in one line.
+Status ensure_topics(const KafkaConnection& kafka, const std::vector<TopicSpec>& topics,
                      std::chrono::milliseconds timeout);
 
 // The contract's topics under `names`, each with `partitions` partitions when created.
-Status ensure_topics(const std::string& brokers, const TopicNames& names, int partitions,
+Status ensure_topics(const KafkaConnection& kafka, const TopicNames& names, int partitions,
                      std::chrono::milliseconds timeout);
 
+// For services that may not create topics (KAFKA_CREATE_TOPICS=false): Ok when every topic in `topics` exists
+// and this user may see it; else one line naming the missing ones and telling the operator to run
+// `payments-admin topics`.
+Status require_topics(const KafkaConnection& kafka, const std::vector<std::string>& topics,
+                      std::chrono::milliseconds timeout);
+
 // Deletes topics (tests and tooling clean up after themselves). Missing topics are not an error.
-Status delete_topics(const std::string& brokers, const std::vector<std::string>& topics,
+Status delete_topics(const KafkaConnection& kafka, const std::vector<std::string>& topics,
                      std::chrono::milliseconds timeout);
 
 // Asks the cluster for its metadata: Ok when a broker answered within `timeout`.
-// The error reads "Kafka unreachable at <brokers>: <reason>".
-Status probe(const std::string& brokers, std::chrono::milliseconds timeout);
+// The error reads "Kafka unreachable at <brokers>: <reason>", with the broker's refusal when it refused the
+// TLS handshake or the credentials (it then comes back early, without waiting out the timeout).
+Status probe(const KafkaConnection& kafka, std::chrono::milliseconds timeout);
 
 }  // namespace payments::events

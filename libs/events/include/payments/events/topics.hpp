@@ -26,6 +26,11 @@ struct TopicNames {
 
   static TopicNames with_prefix(std::string_view prefix);
   [[nodiscard]] std::vector<std::string> all() const;
+  // The topics each service reads or writes (the README's ACL table): what it checks at start-up when it may
+  // not create topics (KAFKA_CREATE_TOPICS=false). The API writes commands and stripe_events; the worker reads
+  // those two and writes every other one (and commands, when reconciliation sends a command again).
+  [[nodiscard]] std::vector<std::string> used_by_api() const { return {commands, stripe_events}; }
+  [[nodiscard]] std::vector<std::string> used_by_worker() const { return all(); }
   // Where an event of this type (payment.succeeded, payment.failed, payment.refunded) is published.
   [[nodiscard]] const std::string& for_event(std::string_view event_type) const;
 };
