@@ -10,6 +10,7 @@
 #include "payments/core/webhook_signature.hpp"
 #include "payments/crypto/crypto.hpp"
 #include "payments/json/json.hpp"
+#include "support/test_keys.hpp"
 
 namespace payments::testing {
 namespace {
@@ -151,6 +152,7 @@ std::map<std::string, std::string> Stack::service_env() const {
       {"STRIPE_API_BASE", "http://127.0.0.1:" + std::to_string(sim_port_)},
       {"STRIPE_WEBHOOK_SECRET", webhook_secrets},
       {"OTP_SECRET", "otp_blackbox_secret"},
+      {"DATA_ENCRYPTION_KEY", kTestDataKey1},
       {"API_PORT", std::to_string(api_port_)},
       {"API_BIND_ADDRESS", "127.0.0.1"},
       {"API_ADMIN_PORT", std::to_string(admin_port_)},
@@ -211,11 +213,18 @@ HttpResult Stack::admin_get(const std::string& target) { return http_request(adm
 Stack::AdminRun Stack::admin_api_keys(const std::vector<std::string>& args) {
   std::vector<std::string> argv{"api-keys"};
   argv.insert(argv.end(), args.begin(), args.end());
-  const std::string out_path = run_dir_ + "/admin-keys.out";
-  const std::string err_path = run_dir_ + "/admin-keys.err";
+  return run_admin(argv);
+}
+
+Stack::AdminRun Stack::run_admin(const std::vector<std::string>& args,
+                                 const std::map<std::string, std::string>& extra_env) {
+  const std::string out_path = run_dir_ + "/admin-run.out";
+  const std::string err_path = run_dir_ + "/admin-run.err";
   std::filesystem::remove(out_path);
   std::filesystem::remove(err_path);
-  ChildProcess admin(binary("tools/admin/payments-admin"), argv, service_env(), out_path, err_path);
+  auto env = service_env();
+  for (const auto& [k, v] : extra_env) env[k] = v;
+  ChildProcess admin(binary("tools/admin/payments-admin"), args, env, out_path, err_path);
   AdminRun run;
   run.exit_code = admin.wait_exit(30s);
   run.output = admin.output();

@@ -84,6 +84,8 @@ class Stack {
     std::string last_line;    // of stdout: the secret, for create
   };
   AdminRun admin_api_keys(const std::vector<std::string>& args);
+  // Runs `payments-admin <args>` with the services' environment (plus `extra_env`) against this stack.
+  AdminRun run_admin(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra_env = {});
   // A new key for `merchant` (REQUIREs success); extra flags as `payments-admin api-keys create` takes them.
   // With the API running, returns once the API accepts the key.
   ApiKeyMade create_api_key(const std::string& merchant, const std::vector<std::string>& flags = {});

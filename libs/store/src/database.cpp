@@ -5,6 +5,7 @@
 #include <soci/soci.h>
 
 #include "payments/core/log.hpp"
+#include "sealed_columns.hpp"
 
 namespace payments::store {
 namespace {
@@ -64,6 +65,13 @@ Database::~Database() = default;
 
 const DatabaseOptions& Database::options() const noexcept { return impl_->options; }
 
+const crypto::DataCipher& Database::data_cipher() const {
+  if (!impl_->options.data_cipher) {
+    throw detail::SealedValueError("DATA_ENCRYPTION_KEY is not configured: payments cannot be read or written");
+  }
+  return *impl_->options.data_cipher;
+}
+
 Status Database::with_session(const std::function<void(soci::session&)>& work) {
   soci::session session(impl_->pool);
   // InnoDB resolves a deadlock by rolling one transaction back whole (error 1213): running it again is safe.
@@ -80,6 +88,8 @@ Status Database::with_session(const std::function<void(soci::session&)>& work) {
       return classify(session, e);
     } catch (const soci::soci_error& e) {
       return Error::internal("MySQL error: " + e.get_error_message());
+    } catch (const detail::SealedValueError& e) {
+      return Error::internal(e.what());
     }
   }
 }
