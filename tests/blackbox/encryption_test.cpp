@@ -85,9 +85,13 @@ TEST_CASE("the customer id, description and OTP destination are unreadable in a 
   // The worker opens the request to charge: Stripe gets the description and the customer in clear.
   REQUIRE(stack.post("/api/v1/payments/" + id + "/otp/verify", R"({"code":")" + code + R"("})").status == 202);
   CHECK(stack.wait_for_status(id) == "succeeded");
-  const auto charges = stack.sim("GET", "/_sim/charges").body;
-  CHECK(charges.find(kDescription) != std::string::npos);
-  CHECK(charges.find(kCustomer) != std::string::npos);
+  const auto intent_id = json_field(stack.get("/api/v1/payments/" + id).body, "stripe_payment_intent_id");
+  REQUIRE_FALSE(intent_id.empty());
+  const auto intent = stack.sim("GET", "/v1/payment_intents/" + intent_id, {},
+                                {{"Authorization", "Bearer sk_test_blackbox"}});
+  REQUIRE(intent.status == 200);
+  CHECK(json_field(intent.body, "description") == kDescription);
+  CHECK(json_field(intent.body, "customer") == kCustomer);
   check_api_shows(stack, id);
 
   // A sealed value is bound to its row: copied onto another payment it does not open, and the API shows
@@ -100,7 +104,7 @@ TEST_CASE("the customer id, description and OTP destination are unreadable in a 
         soci::use(id), soci::use(other);
   });
   auto moved = stack.get("/api/v1/payments/" + other);
-  CHECK(moved.status == 500);
+  CHECK(moved.status >= 500);
   CHECK(moved.body.find(kCustomer) == std::string::npos);
   check_api_shows(stack, id);
 }
@@ -157,15 +161,17 @@ TEST_CASE("migrate encrypts values written in clear before V006, once, and refus
   const std::string request = std::string(R"({"order_id":"old","amount":700,"currency":"usd",)") +
                               R"("payment_method":"pm_card_visa","customer_id":")" + kCustomer +
                               R"(","description":")" + kDescription + R"("})";
+  const std::string merchant = stack.merchant();
+  const std::string customer = kCustomer;
+  const std::string description = kDescription;
   stack.sql([&](soci::session& sql) {
     sql << "INSERT INTO payments (id, merchant_id, order_id, amount, currency, payment_method, customer_id,"
            " description, request_json, status, request_hash, created_at, updated_at) VALUES (:id, :m, 'old', 700,"
            " 'usd', 'pm_card_visa', :c, :d, :r, 'failed', REPEAT('a', 64), UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
-        soci::use(id), soci::use(stack.merchant()), soci::use(std::string(kCustomer)),
-        soci::use(std::string(kDescription)), soci::use(request);
+        soci::use(id), soci::use(merchant), soci::use(customer), soci::use(description), soci::use(request);
     sql << "DELETE FROM schema_data_steps";
   });
-  CHECK(stack.get("/api/v1/payments/" + id).status == 500);  // fail closed: a value in clear is not served
+  CHECK(stack.get("/api/v1/payments/" + id).status >= 500);  // fail closed: a value in clear is not served
 
   const std::string dir = source_dir() + "/schemas/mysql";
   auto refused = stack.run_admin({"migrate", "--dir", dir}, {{"DATA_ENCRYPTION_KEY", ""},

@@ -295,8 +295,9 @@ std::vector<events::IncomingMessage> Stack::read_topic(const std::string& topic,
   return out;
 }
 
-HttpResult Stack::sim(const std::string& method, const std::string& target, const std::string& body) {
-  return http_request(sim_port_, method, target, body);
+HttpResult Stack::sim(const std::string& method, const std::string& target, const std::string& body,
+                      const std::vector<std::pair<std::string, std::string>>& headers) {
+  return http_request(sim_port_, method, target, body, headers);
 }
 
 namespace {
@@ -406,7 +407,8 @@ std::string Stack::wait_for_sim_webhooks(std::chrono::seconds timeout) {
 void Stack::sql(const std::function<void(soci::session&)>& work) {
   auto db = store::Database::connect({.mysql = mysql_admin(database_name_), .pool_size = 1});
   REQUIRE(db);
-  REQUIRE(db.value()->with_session(work));
+  auto done = db.value()->with_session(work);
+  REQUIRE_MESSAGE(done, (done ? "" : done.error().message));
 }
 
 std::string Stack::logs() const {

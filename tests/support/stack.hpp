@@ -104,7 +104,8 @@ class Stack {
                                                   std::chrono::seconds timeout = std::chrono::seconds(20));
 
   // GET on the simulator (read-back endpoints under /_sim/).
-  HttpResult sim(const std::string& method, const std::string& target, const std::string& body = {});
+  HttpResult sim(const std::string& method, const std::string& target, const std::string& body = {},
+                 const std::vector<std::pair<std::string, std::string>>& headers = {});
   // Number of successful charges the simulator recorded for a payment id (metadata[payment_id]).
   int charges_for(const std::string& payment_id);
   // Refunds the simulator performed for a payment: refund_id (metadata) -> amount, and how many there were.
