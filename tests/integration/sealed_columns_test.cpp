@@ -24,7 +24,8 @@ std::string raw_column(Database& db, const std::string& column, const std::strin
 
 // Another pool on the same database, with another key ring.
 std::unique_ptr<Database> with_keys(Database& db, const std::string& setting) {
-  auto other = Database::connect({.mysql = db.options().mysql, .pool_size = 1, .data_cipher = test_data_cipher(setting)});
+  auto other =
+      Database::connect({.mysql = db.options().mysql, .pool_size = 1, .data_cipher = test_data_cipher(setting)});
   REQUIRE(other);
   return std::move(other).value();
 }

@@ -30,6 +30,16 @@ EVP_CIPHER_CTX* thread_context() {
   return context.get();
 }
 
+[[noreturn]] void broken(const char* what);
+
+// AES-256-GCM fetched from the provider once: OpenSSL 3 otherwise looks it up again on every initialisation.
+const EVP_CIPHER* aes_256_gcm() {
+  static const std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)> cipher(
+      EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr), &EVP_CIPHER_free);
+  if (!cipher) broken("find AES-256-GCM");
+  return cipher.get();
+}
+
 [[noreturn]] void broken(const char* what) {
   // AES-GCM with a valid key and a 12-byte nonce cannot fail; if OpenSSL says it did, nothing sealed can be
   // trusted, so stop loudly rather than store garbage.
@@ -56,9 +66,10 @@ bool valid_key_id(std::string_view id) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
+  constexpr std::string_view kSpace = " \t\r\n";
+  const auto first = s.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
 }
 
 Error setting_error(std::string message) { return Error::validation(std::string(kSetting), std::move(message)); }
@@ -97,10 +108,19 @@ std::optional<std::string> base64_decode(std::string_view text) {
   out.reserve(text.size() * 3 / 4);
   unsigned buffer = 0;
   int bits = 0;
+  // Each character's 6-bit value, 64 for a character outside the alphabet.
+  static const std::array<unsigned char, 256> kValue = [] {
+    std::array<unsigned char, 256> table{};
+    table.fill(64);
+    for (std::size_t i = 0; i < kAlphabet.size(); ++i) {
+      table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<unsigned char>(i);
+    }
+    return table;
+  }();
   for (const char c : text) {
-    const auto at = kAlphabet.find(c);
-    if (at == std::string_view::npos) return std::nullopt;
-    buffer = (buffer << 6U) | static_cast<unsigned>(at);
+    const unsigned value = kValue[static_cast<unsigned char>(c)];
+    if (value == 64) return std::nullopt;
+    buffer = (buffer << 6U) | value;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
@@ -186,7 +206,7 @@ std::string DataCipher::seal(std::string_view plaintext, std::string_view contex
   EVP_CIPHER_CTX* ctx = thread_context();
   int written = 0;
   int last = 0;
-  if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key.bytes.data(), nonce) != 1 ||
+  if (EVP_EncryptInit_ex(ctx, aes_256_gcm(), nullptr, key.bytes.data(), nonce) != 1 ||
       EVP_EncryptUpdate(ctx, nullptr, &written, bytes_of(aad), static_cast<int>(aad.size())) != 1 ||
       EVP_EncryptUpdate(ctx, body, &written, bytes_of(plaintext), static_cast<int>(plaintext.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx, body + written, &last) != 1 ||
@@ -223,7 +243,7 @@ Result<std::string> DataCipher::open(std::string_view sealed, std::string_view c
   EVP_CIPHER_CTX* ctx = thread_context();
   int written = 0;
   int last = 0;
-  if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, key->bytes.data(), nonce) != 1 ||
+  if (EVP_DecryptInit_ex(ctx, aes_256_gcm(), nullptr, key->bytes.data(), nonce) != 1 ||
       EVP_DecryptUpdate(ctx, nullptr, &written, bytes_of(aad), static_cast<int>(aad.size())) != 1 ||
       EVP_DecryptUpdate(ctx, out, &written, body, static_cast<int>(body_size)) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagBytes), tag.data()) != 1) {

@@ -34,9 +34,9 @@ extern const char* const kPaymentColumns;
 PaymentRecord to_record(const soci::row& row, const crypto::DataCipher& cipher, std::size_t first = 0);
 // An integer expression's value, whichever integer type the server reports for it.
 long long integer(const soci::row& row, std::size_t i);
-// The payments' INSERT, one row each, in one statement, their sensitive columns sealed with `cipher`; returns the rows written. With `skip_taken`, an id
-// already taken is left alone (and -1 returned when the server does not say how many were written: a
-// single row); without it, the statement fails (MySQL error 1062).
+// The payments' INSERT, one row each, in one statement, their sensitive columns sealed with `cipher`; returns the
+// rows written. With `skip_taken`, an id already taken is left alone (and -1 returned when the server does not say
+// how many were written: a single row); without it, the statement fails (MySQL error 1062).
 long long insert_payments(soci::session& sql, const crypto::DataCipher& cipher,
                           const std::vector<const PaymentRecord*>& payments, bool skip_taken);
 
