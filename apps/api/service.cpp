@@ -15,6 +15,7 @@
 #include "payments/auth/rate_limiter.hpp"
 #include "payments/core/config.hpp"
 #include "payments/core/log.hpp"
+#include "payments/crypto/data_cipher.hpp"
 #include "payments/events/kafka.hpp"
 #include "payments/events/topics.hpp"
 #include "payments/http/async_handler.hpp"
@@ -83,6 +84,9 @@ int run_api_service(const ServiceHooks& hooks) {
   if (!access) return fail(access.error());
   auto jwt = jwt_verifier(env);
   if (!jwt) return fail(jwt.error());
+  // Fail closed: no payment is read or written without the key of the encrypted columns.
+  auto cipher = crypto::DataCipher::from_setting(env("DATA_ENCRYPTION_KEY"));
+  if (!cipher) return fail(cipher.error());
 
   auto webhooks = webhook_verifier_from(config->stripe.webhook_secret);
   if (!webhooks) return fail(webhooks.error());
@@ -109,7 +113,10 @@ int run_api_service(const ServiceHooks& hooks) {
   }
 
   constexpr std::size_t kDatabaseConnections = 16;
-  auto database = store::Database::connect({.mysql = config->mysql, .pool_size = kDatabaseConnections});
+  auto database = store::Database::connect(
+      {.mysql = config->mysql,
+       .pool_size = kDatabaseConnections,
+       .data_cipher = std::make_shared<const crypto::DataCipher>(std::move(cipher).value())});
   if (!database) return fail(database.error());
   // A caller waits for the delivery report: when Kafka is down it gets 503 after 5 s, not after 30.
   auto producer = events::Producer::create(

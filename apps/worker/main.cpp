@@ -24,6 +24,7 @@
 #include "payments/core/otp.hpp"
 #include "payments/core/stripe_trust.hpp"
 #include "payments/crypto/crypto.hpp"
+#include "payments/crypto/data_cipher.hpp"
 #include "payments/events/kafka.hpp"
 #include "payments/events/topics.hpp"
 #include "payments/http/server.hpp"
@@ -188,6 +189,10 @@ int main(int argc, char** argv) {
     return fail(Error::validation("--max-in-flight", "--max-in-flight must be between 1 and 100000"));
   }
 
+  // Fail closed: no payment is read or written without the key of the encrypted columns.
+  auto cipher = crypto::DataCipher::from_setting(env("DATA_ENCRYPTION_KEY"));
+  if (!cipher) return fail(cipher.error());
+
   // Also the start-up reachability check: an unreachable broker, or one refusing these credentials, fails here
   // with one line naming it.
   const auto topics = events::TopicNames::with_prefix(config->kafka.topic_prefix);
@@ -200,7 +205,10 @@ int main(int argc, char** argv) {
   }
 
   constexpr std::size_t kDatabaseConnections = 16;
-  auto database = store::Database::connect({.mysql = config->mysql, .pool_size = kDatabaseConnections});
+  auto database = store::Database::connect(
+      {.mysql = config->mysql,
+       .pool_size = kDatabaseConnections,
+       .data_cipher = std::make_shared<const crypto::DataCipher>(std::move(cipher).value())});
   if (!database) return fail(database.error());
   auto producer = events::Producer::create({.brokers = config->kafka.brokers,
                                             .client_properties = config->kafka.client_properties,

@@ -13,6 +13,7 @@ STRIPE_API_BASE=http://stripe-sim:12111
 STRIPE_WEBHOOK_SECRET=whsec_$(random 24)
 OTP_SECRET=$(random 32)
 INTERNAL_EVENT_KEY=$(random 32)
+DATA_ENCRYPTION_KEY=k1:$(openssl rand -base64 32)
 MYSQL_PASSWORD=$(random 18)
 MYSQL_ROOT_PASSWORD=$(random 18)
 ENV

@@ -9,6 +9,7 @@
 #include "payments/store/payment_repository.hpp"
 #include "payments/store/refund_repository.hpp"
 #include "support/stack.hpp"
+#include "support/test_keys.hpp"
 
 using namespace payments::testing;
 using namespace std::chrono_literals;
@@ -42,7 +43,8 @@ std::size_t success_events_for(Stack& stack, const std::string& payment_id) {
 void record_without_publishing(Stack& stack, const std::string& payment_id, const std::string& body) {
   auto request = payments::events::parse_payment_request(body);
   REQUIRE(request);
-  auto db = payments::store::Database::connect({.mysql = mysql_admin(stack.database()), .pool_size = 1});
+  auto db = payments::store::Database::connect(
+      {.mysql = mysql_admin(stack.database()), .pool_size = 1, .data_cipher = test_data_cipher()});
   REQUIRE(db);
   payments::store::PaymentRepository payments(*db.value());
   auto created = payments.create(
@@ -95,7 +97,8 @@ TEST_CASE("a refund whose command never reached Kafka is published again and ref
   const auto id = json_field(r.body, "payment_id");
   REQUIRE(stack.wait_for_status(id) == "succeeded");
 
-  auto db = payments::store::Database::connect({.mysql = mysql_admin(stack.database()), .pool_size = 1});
+  auto db = payments::store::Database::connect(
+      {.mysql = mysql_admin(stack.database()), .pool_size = 1, .data_cipher = test_data_cipher()});
   REQUIRE(db);
   payments::store::RefundRepository refunds(*db.value());
   // As the API records POST /refunds {"amount":700} before publishing its command.

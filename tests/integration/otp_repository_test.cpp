@@ -192,7 +192,8 @@ TEST_CASE("workers issuing codes to one destination at the same moment never pas
   std::vector<std::unique_ptr<Database>> pools;
   std::vector<std::unique_ptr<OtpRepository>> workers;
   for (int w = 0; w < kWorkers; ++w) {
-    auto db = Database::connect({.mysql = store.db().options().mysql, .pool_size = 1});
+    auto db = Database::connect(
+        {.mysql = store.db().options().mysql, .pool_size = 1, .data_cipher = store.db().options().data_cipher});
     REQUIRE_MESSAGE(db, (db ? "" : db.error().message));
     pools.push_back(std::move(db).value());
     workers.push_back(std::make_unique<OtpRepository>(*pools.back()));

@@ -16,6 +16,7 @@
 #include "payments/store/payment_repository.hpp"
 #include "payments/store/refund_repository.hpp"
 #include "support/test_env.hpp"
+#include "support/test_keys.hpp"
 
 namespace payments::testing {
 
@@ -29,7 +30,8 @@ class ScratchDatabase {
     REQUIRE_MESSAGE(admin, (admin ? "" : admin.error().message));
     admin_ = std::move(admin).value();
     REQUIRE(admin_->with_session([&](soci::session& sql) { sql << "CREATE DATABASE `" + name_ + "`"; }));
-    auto db = Database::connect({.mysql = testing::mysql_admin(name_), .pool_size = 2});
+    auto db = Database::connect(
+        {.mysql = testing::mysql_admin(name_), .pool_size = 2, .data_cipher = testing::test_data_cipher()});
     REQUIRE(db);
     db_ = std::move(db).value();
   }

@@ -10,6 +10,7 @@
 #include "payments/core/webhook_signature.hpp"
 #include "payments/crypto/crypto.hpp"
 #include "payments/json/json.hpp"
+#include "support/test_keys.hpp"
 
 namespace payments::testing {
 namespace {
@@ -154,6 +155,7 @@ std::map<std::string, std::string> Stack::service_env() const {
       {"STRIPE_WEBHOOK_SECRET", webhook_secrets},
       {"OTP_SECRET", "otp_blackbox_secret"},
       {"INTERNAL_EVENT_KEY", internal_event_key()},
+      {"DATA_ENCRYPTION_KEY", kTestDataKey1},
       {"API_PORT", std::to_string(api_port_)},
       {"API_BIND_ADDRESS", "127.0.0.1"},
       {"API_ADMIN_PORT", std::to_string(admin_port_)},
@@ -217,11 +219,18 @@ HttpResult Stack::admin_get(const std::string& target) { return http_request(adm
 Stack::AdminRun Stack::admin_api_keys(const std::vector<std::string>& args) {
   std::vector<std::string> argv{"api-keys"};
   argv.insert(argv.end(), args.begin(), args.end());
-  const std::string out_path = run_dir_ + "/admin-keys.out";
-  const std::string err_path = run_dir_ + "/admin-keys.err";
+  return run_admin(argv);
+}
+
+Stack::AdminRun Stack::run_admin(const std::vector<std::string>& args,
+                                 const std::map<std::string, std::string>& extra_env) {
+  const std::string out_path = run_dir_ + "/admin-run.out";
+  const std::string err_path = run_dir_ + "/admin-run.err";
   std::filesystem::remove(out_path);
   std::filesystem::remove(err_path);
-  ChildProcess admin(binary("tools/admin/payments-admin"), argv, service_env(), out_path, err_path);
+  auto env = service_env();
+  for (const auto& [k, v] : extra_env) env[k] = v;
+  ChildProcess admin(binary("tools/admin/payments-admin"), args, env, out_path, err_path);
   AdminRun run;
   run.exit_code = admin.wait_exit(30s);
   run.output = admin.output();
@@ -299,8 +308,9 @@ std::vector<events::IncomingMessage> Stack::read_topic(const std::string& topic,
   return out;
 }
 
-HttpResult Stack::sim(const std::string& method, const std::string& target, const std::string& body) {
-  return http_request(sim_port_, method, target, body);
+HttpResult Stack::sim(const std::string& method, const std::string& target, const std::string& body,
+                      const std::vector<std::pair<std::string, std::string>>& headers) {
+  return http_request(sim_port_, method, target, body, headers);
 }
 
 namespace {
@@ -410,7 +420,8 @@ std::string Stack::wait_for_sim_webhooks(std::chrono::seconds timeout) {
 void Stack::sql(const std::function<void(soci::session&)>& work) {
   auto db = store::Database::connect({.mysql = mysql_admin(database_name_), .pool_size = 1});
   REQUIRE(db);
-  REQUIRE(db.value()->with_session(work));
+  auto done = db.value()->with_session(work);
+  REQUIRE_MESSAGE(done, (done ? "" : done.error().message));
 }
 
 std::string Stack::logs() const {

@@ -93,6 +93,8 @@ class Stack {
     std::string last_line;    // of stdout: the secret, for create
   };
   AdminRun admin_api_keys(const std::vector<std::string>& args);
+  // Runs `payments-admin <args>` with the services' environment (plus `extra_env`) against this stack.
+  AdminRun run_admin(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra_env = {});
   // A new key for `merchant` (REQUIREs success); extra flags as `payments-admin api-keys create` takes them.
   // With the API running, returns once the API accepts the key.
   ApiKeyMade create_api_key(const std::string& merchant, const std::vector<std::string>& flags = {});
@@ -114,7 +116,8 @@ class Stack {
                                                   std::chrono::seconds timeout = std::chrono::seconds(20));
 
   // GET on the simulator (read-back endpoints under /_sim/).
-  HttpResult sim(const std::string& method, const std::string& target, const std::string& body = {});
+  HttpResult sim(const std::string& method, const std::string& target, const std::string& body = {},
+                 const std::vector<std::pair<std::string, std::string>>& headers = {});
   // Number of successful charges the simulator recorded for a payment id (metadata[payment_id]).
   int charges_for(const std::string& payment_id);
   // Refunds the simulator performed for a payment: refund_id (metadata) -> amount, and how many there were.

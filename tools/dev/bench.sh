@@ -26,6 +26,7 @@
 # runs before it, so that neither side of the comparison meets a cold Kafka and MariaDB.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
+dev_data_encryption_key  # the services refuse to start without one
 
 BIN=${BENCH_BUILD_DIR:-build}
 [[ $BIN = /* ]] || BIN=$ROOT/$BIN
@@ -172,7 +173,7 @@ run_scenario() {
     MYSQL_HOST="$MYSQL_HOST" MYSQL_PORT="$MYSQL_PORT" MYSQL_USER="$MYSQL_USER" MYSQL_PASSWORD="$MYSQL_PASSWORD"
     MYSQL_DATABASE="$run_db" MYSQL_ADMIN_USER="$MYSQL_ADMIN_USER" MYSQL_ADMIN_PASSWORD="$MYSQL_ADMIN_PASSWORD"
     STRIPE_SECRET_KEY=sk_test_bench STRIPE_API_BASE="http://127.0.0.1:$SIM_PORT" STRIPE_WEBHOOK_SECRET=whsec_bench
-    OTP_SECRET=otp_bench_only_secret INTERNAL_EVENT_KEY=internal_bench_only_key_of_32_bytes_min API_PORT="$API_PORT" API_BIND_ADDRESS=127.0.0.1
+    OTP_SECRET=otp_bench_only_secret INTERNAL_EVENT_KEY=internal_bench_only_key_of_32_bytes_min DATA_ENCRYPTION_KEY="$DATA_ENCRYPTION_KEY" API_PORT="$API_PORT" API_BIND_ADDRESS=127.0.0.1
     API_ADMIN_PORT="$API_ADMIN_PORT" API_ADMIN_BIND_ADDRESS=127.0.0.1
     WORKER_METRICS_PORT="$WORKER_METRICS_PORT" WORKER_METRICS_BIND_ADDRESS=127.0.0.1 LOG_LEVEL="$BENCH_LOG_LEVEL")
   local logs="$OUT/logs/$name"

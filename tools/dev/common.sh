@@ -14,6 +14,17 @@ mkdir -p "$LOCAL"
 : "${MYSQL_ADMIN_USER:=root}"
 : "${MYSQL_ADMIN_PASSWORD:=}"
 
+# DATA_ENCRYPTION_KEY for development: the one set, else the key kept in .local/data-encryption-key (made once,
+# mode 600), so that rows written by an earlier run still open after a restart. Never for real data.
+dev_data_encryption_key() {
+  if [ -z "${DATA_ENCRYPTION_KEY:-}" ]; then
+    local file="$LOCAL/data-encryption-key"
+    [ -s "$file" ] || (umask 077 && printf 'dev1:%s\n' "$(head -c 32 /dev/urandom | base64)" >"$file")
+    DATA_ENCRYPTION_KEY=$(cat "$file")
+  fi
+  export DATA_ENCRYPTION_KEY
+}
+
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*"; }
 die() { printf '[%s] error: %s\n' "$(basename "$0" .sh)" "$*" >&2; exit 1; }
 

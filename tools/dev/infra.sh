@@ -13,6 +13,7 @@ case "${1:-}" in
     [ -x "$ADMIN" ] || die "$ADMIN is missing: run 'make build' first"
     export KAFKA_BROKERS MYSQL_HOST MYSQL_PORT MYSQL_DATABASE MYSQL_ADMIN_USER MYSQL_ADMIN_PASSWORD
     "$ADMIN" topics
+    dev_data_encryption_key  # migrations encrypt values an older version wrote in clear
     "$ADMIN" migrate --dir "$ROOT/schemas/mysql"
     ;;
   down)

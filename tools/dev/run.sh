@@ -26,6 +26,12 @@ if [ -n "${STRIPE_SECRET_KEY:-}" ]; then
   done
 fi
 
+# The same for the key of the encrypted columns: a simulator run uses the development key kept in .local/.
+if [ -n "${STRIPE_SECRET_KEY:-}" ] && [ -z "${DATA_ENCRYPTION_KEY:-}" ]; then
+  die "DATA_ENCRYPTION_KEY is required with a real STRIPE_SECRET_KEY: set it to <key id>:<base64 of 32 random bytes>"
+fi
+dev_data_encryption_key
+
 "$ROOT/tools/dev/infra.sh" up
 export KAFKA_BROKERS MYSQL_HOST MYSQL_PORT MYSQL_DATABASE MYSQL_USER MYSQL_PASSWORD
 

@@ -5,6 +5,7 @@
 #include <soci/soci.h>
 
 #include "payments/core/log.hpp"
+#include "sealed_columns.hpp"
 
 namespace payments::store {
 namespace {
@@ -64,6 +65,13 @@ Database::~Database() = default;
 
 const DatabaseOptions& Database::options() const noexcept { return impl_->options; }
 
+const crypto::DataCipher& Database::data_cipher() const {
+  if (!impl_->options.data_cipher) {
+    throw detail::SealedValueError("DATA_ENCRYPTION_KEY is not configured: payments cannot be read or written");
+  }
+  return *impl_->options.data_cipher;
+}
+
 Status Database::with_session(const std::function<void(soci::session&)>& work) {
   soci::session session(impl_->pool);
   // A pooled session whose last reconnect failed (the server was still down) has no connection at all: it is
@@ -93,6 +101,8 @@ Status Database::with_session(const std::function<void(soci::session&)>& work) {
         return Error::unavailable("MySQL unreachable at " + where(impl_->options) + ": " + e.get_error_message());
       }
       return Error::internal("MySQL error: " + e.get_error_message());
+    } catch (const detail::SealedValueError& e) {
+      return Error::internal(e.what());
     } catch (const std::exception& e) {
       // A value SOCI could not convert (std::bad_cast) or a row the code could not read: an error, not a crash.
       return Error::internal(std::string("database row unreadable: ") + e.what());

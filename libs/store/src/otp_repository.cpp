@@ -172,12 +172,12 @@ Result<CodeSendOutcome> OtpRepository::start(const Transition& transition, const
   auto status = with_destination_lock(database_, s.destination_hash, [&](soci::session& sql, soci::transaction& tx) {
     outcome = CodeSendOutcome::raced;
     if (count_sends(sql, s.destination_hash, limit.since) >= limit.max_codes) {
-      if (!apply_transition(sql, refusal)) return;
+      if (!apply_transition(sql, database_.data_cipher(), refusal)) return;
       tx.commit();
       outcome = CodeSendOutcome::rate_limited;
       return;
     }
-    if (!apply_transition(sql, transition)) return;
+    if (!apply_transition(sql, database_.data_cipher(), transition)) return;
     const auto& c = s.challenge;
     const long long seq = c.seq;
     const long long issued = to_ms(c.issued_at);
@@ -205,10 +205,10 @@ Result<bool> OtpRepository::update(const StoredChallenge& s, int expected_versio
   auto status = database_.with_session([&](soci::session& sql) {
     soci::transaction tx(sql);
     // Lock order everywhere: payment, then challenge.
-    (void)select_payment(sql, s.challenge.payment_id, true);
+    (void)select_payment(sql, database_.data_cipher(), s.challenge.payment_id, true);
     auto current = select_challenge(sql, s.challenge.payment_id, true);
     if (!current || current->version != expected_version) return;
-    if (payment_transition && !apply_transition(sql, *payment_transition)) return;
+    if (payment_transition && !apply_transition(sql, database_.data_cipher(), *payment_transition)) return;
     write_challenge(sql, s, expected_version + 1);
     tx.commit();
     updated = true;
@@ -226,7 +226,7 @@ Result<CodeSendOutcome> OtpRepository::send_code(const StoredChallenge& sent, co
   auto status = with_destination_lock(database_, sent.destination_hash, [&](soci::session& sql, soci::transaction& tx) {
     outcome = CodeSendOutcome::raced;
     // Lock order everywhere: (destination,) payment, then challenge.
-    (void)select_payment(sql, sent.challenge.payment_id, true);
+    (void)select_payment(sql, database_.data_cipher(), sent.challenge.payment_id, true);
     auto current = select_challenge(sql, sent.challenge.payment_id, true);
     if (!current || current->version != expected_version) return;
     if (count_sends(sql, sent.destination_hash, limit.since) >= limit.max_codes) {

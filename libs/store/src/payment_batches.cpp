@@ -155,7 +155,7 @@ Result<std::vector<CommandLookup>> PaymentRepository::lookup_all(
     payment_ids.query(sql, std::string("SELECT ") + kPaymentColumns + " FROM payments WHERE id IN (" +
                                placeholders(commands.size(), "?") + ")",
                       [&](const soci::row& row) {
-                        PaymentRecord p = to_record(row);
+                        PaymentRecord p = to_record(row, database_.data_cipher());
                         std::string id = p.id;
                         payments.emplace(std::move(id), std::move(p));
                       });
@@ -192,7 +192,7 @@ std::vector<Result<CreateResult>> PaymentRepository::create_all(const std::vecto
       }
       rows.push_back(&payment);
     }
-    const long long written = rows.empty() ? 0 : insert_payments(sql, rows, true);
+    const long long written = rows.empty() ? 0 : insert_payments(sql, database_.data_cipher(), rows, true);
     all_written = written == static_cast<long long>(rows.size());
     if (!all_written && !keys.empty()) {
       undecided = true;  // which row was skipped is unknown, so no key can be recorded: rolled back

@@ -8,6 +8,7 @@
 
 #include "bound_rows.hpp"
 #include "rows.hpp"
+#include "sealed_columns.hpp"
 
 namespace payments::store {
 namespace detail {
@@ -29,7 +30,7 @@ long long integer(const soci::row& row, std::size_t i) {
   }
 }
 
-PaymentRecord to_record(const soci::row& row, std::size_t first) {
+PaymentRecord to_record(const soci::row& row, const crypto::DataCipher& cipher, std::size_t first) {
   PaymentRecord p;
   auto at = [first](std::size_t i) { return first + i; };
   p.id = row.get<std::string>(at(0));
@@ -39,9 +40,9 @@ PaymentRecord to_record(const soci::row& row, std::size_t first) {
   p.amount = row.get<long long>(at(4));
   p.currency = row.get<std::string>(at(5));
   p.payment_method = row.get<std::string>(at(6));
-  p.customer_id = optional_text(row, at(7));
-  p.description = optional_text(row, at(8));
-  p.request_json = text_or_empty(row, at(9));
+  p.customer_id = open_payment_value(cipher, kCustomerIdColumn, p.id, optional_text(row, at(7)));
+  p.description = open_payment_value(cipher, kDescriptionColumn, p.id, optional_text(row, at(8)));
+  p.request_json = open_payment_value(cipher, kRequestJsonColumn, p.id, text_or_empty(row, at(9)));
   p.status = known_value(parse_payment_status(row.get<std::string>(at(10))), "payments.status", row.get<std::string>(at(10)));
   p.version = row.get<int>(at(11));
   p.request_hash = row.get<std::string>(at(12));
@@ -79,11 +80,12 @@ std::string timestamp(const soci::row& row, std::size_t i) {
   return ts;
 }
 
-std::optional<PaymentRecord> select_payment(soci::session& sql, const std::string& id, bool for_update) {
+std::optional<PaymentRecord> select_payment(soci::session& sql, const crypto::DataCipher& cipher,
+                                            const std::string& id, bool for_update) {
   soci::rowset<soci::row> rows = (sql.prepare << "SELECT " << kPaymentColumns << " FROM payments WHERE id = :id"
                                               << (for_update ? " FOR UPDATE" : ""),
                                   soci::use(id));
-  for (const auto& row : rows) return to_record(row);
+  for (const auto& row : rows) return to_record(row, cipher);
   return std::nullopt;
 }
 
@@ -209,16 +211,16 @@ std::vector<std::string> claim_due(soci::session& sql, const std::string& table,
   return claimed;
 }
 
-bool apply_transition(soci::session& sql, const Transition& t) {
-  auto current = select_payment(sql, t.payment_id, true);
+bool apply_transition(soci::session& sql, const crypto::DataCipher& cipher, const Transition& t) {
+  auto current = select_payment(sql, cipher, t.payment_id, true);
   if (!current || current->version != t.expected_version || !can_transition(current->status, t.to)) return false;
   if (!update_status(sql, *current, t)) return false;
   if (t.event) insert_event(sql, *t.event);
   return true;
 }
 
-long long insert_payments(soci::session& sql, const std::vector<const PaymentRecord*>& payments,
-                          bool skip_taken) {
+long long insert_payments(soci::session& sql, const crypto::DataCipher& cipher,
+                          const std::vector<const PaymentRecord*>& payments, bool skip_taken) {
   BoundValues values;
   for (const PaymentRecord* p : payments) {
     values.add(p->id);
@@ -228,9 +230,9 @@ long long insert_payments(soci::session& sql, const std::vector<const PaymentRec
     values.add(static_cast<long long>(p->amount));
     values.add(p->currency);
     values.add(p->payment_method);
-    values.add(p->customer_id);
-    values.add(p->description);
-    values.add(p->request_json);
+    values.add(seal_payment_value(cipher, kCustomerIdColumn, p->id, p->customer_id));
+    values.add(seal_payment_value(cipher, kDescriptionColumn, p->id, p->description));
+    values.add(seal_payment_value(cipher, kRequestJsonColumn, p->id, p->request_json));
     values.add(std::string(to_string(p->status)));
     values.add(static_cast<long long>(p->version));
     values.add(p->request_hash);
@@ -325,7 +327,7 @@ Result<CreateResult> PaymentRepository::create(const PaymentRecord& p, const std
     CreateResult result;
     auto status = database_.with_session([&](soci::session& sql) {
       try {
-        insert_payments(sql, {&p}, false);
+        insert_payments(sql, database_.data_cipher(), {&p}, false);
         result.outcome = CreateOutcome::created;
       } catch (const soci::mysql_soci_error& e) {
         if (e.err_num_ != kDuplicateEntry) throw;
@@ -336,15 +338,16 @@ Result<CreateResult> PaymentRepository::create(const PaymentRecord& p, const std
     return result;
   }
   return create_with_key(database_, key, [&](soci::session& sql) {
-    if (select_payment(sql, p.id, false)) return CreateOutcome::exists;
-    insert_payments(sql, {&p}, false);
+    if (select_payment(sql, database_.data_cipher(), p.id, false)) return CreateOutcome::exists;
+    insert_payments(sql, database_.data_cipher(), {&p}, false);
     return CreateOutcome::created;
   });
 }
 
 Result<std::optional<PaymentRecord>> PaymentRepository::find(const std::string& payment_id) {
   std::optional<PaymentRecord> out;
-  auto status = database_.with_session([&](soci::session& sql) { out = select_payment(sql, payment_id, false); });
+  auto status = database_.with_session(
+      [&](soci::session& sql) { out = select_payment(sql, database_.data_cipher(), payment_id, false); });
   if (!status) return std::move(status).error();
   return out;
 }
@@ -396,7 +399,7 @@ Result<std::vector<PaymentRecord>> PaymentRepository::claim_for_check(PaymentSta
     out.clear();
     for (const auto& id : claim_due(sql, "payments", std::string(to_string(status)), min_age, limit, first_retry,
                                     max_retry)) {
-      if (auto payment = select_payment(sql, id, false)) out.push_back(std::move(*payment));
+      if (auto payment = select_payment(sql, database_.data_cipher(), id, false)) out.push_back(std::move(*payment));
     }
   });
   if (!result) return std::move(result).error();
@@ -407,7 +410,7 @@ Result<bool> PaymentRepository::apply(const Transition& t, const std::optional<P
   bool applied = false;
   auto status = database_.with_session([&](soci::session& sql) {
     soci::transaction tx(sql);
-    applied = apply_transition(sql, t);
+    applied = apply_transition(sql, database_.data_cipher(), t);
     if (!applied) return;
     if (command) insert_processed(sql, *command);
     tx.commit();

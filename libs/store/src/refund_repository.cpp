@@ -74,7 +74,7 @@ std::int64_t reserved_total(soci::session& sql, const std::string& payment_id) {
 Result<CreateResult> RefundRepository::create(const RefundRecord& refund,
                                               const std::optional<IdempotencyRecord>& key) {
   return create_with_key(database_, key, [&](soci::session& sql) {
-    auto payment = select_payment(sql, refund.payment_id, true);
+    auto payment = select_payment(sql, database_.data_cipher(), refund.payment_id, true);
     if (!payment || payment->merchant_id != refund.merchant_id) return CreateOutcome::payment_missing;
     if (select_refund(sql, refund.id, false)) return CreateOutcome::exists;
     RefundRecord row = refund;
@@ -139,7 +139,7 @@ Result<RefundRepository::Reservation> RefundRepository::reserve(const RefundReco
   auto status = database_.with_session([&](soci::session& sql) {
     soci::transaction tx(sql);
     // Lock order everywhere: payment, then refund.
-    auto payment = select_payment(sql, proposed.payment_id, true);
+    auto payment = select_payment(sql, database_.data_cipher(), proposed.payment_id, true);
     if (payment && payment->merchant_id != proposed.merchant_id) payment.reset();  // not this merchant's
     auto refund = select_refund(sql, proposed.id, true);
     if (!refund) {
@@ -204,7 +204,7 @@ Result<bool> RefundRepository::settle(const std::string& refund_id, RefundStatus
     soci::transaction tx(sql);
     auto peek = select_refund(sql, refund_id, false);
     if (!peek) return;
-    auto payment = select_payment(sql, peek->payment_id, true);
+    auto payment = select_payment(sql, database_.data_cipher(), peek->payment_id, true);
     auto refund = select_refund(sql, refund_id, true);
     if (!payment || !refund || !refund->reserved) return;
     const bool settling = refund->status == RefundStatus::pending && outcome != RefundStatus::pending;
@@ -229,7 +229,8 @@ Result<bool> RefundRepository::settle(const std::string& refund_id, RefundStatus
           soci::use(refunded), soci::use(payment_status), soci::use(payment_version), soci::use(payment->id);
     }
     if (event) {
-      if (auto e = event(*select_payment(sql, payment->id, false), *select_refund(sql, refund_id, false))) {
+      if (auto e = event(*select_payment(sql, database_.data_cipher(), payment->id, false),
+                         *select_refund(sql, refund_id, false))) {
         insert_event(sql, *e);
       }
     }

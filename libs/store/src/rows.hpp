@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "payments/crypto/data_cipher.hpp"
 #include "payments/store/payment_repository.hpp"
 
 namespace payments::store::detail {
@@ -40,16 +41,19 @@ std::vector<std::string> claim_due(soci::session& sql, const std::string& table,
 
 // The payment columns every read selects, in the order to_record() reads them.
 extern const char* const kPaymentColumns;
-// The payment in `row`, whose columns (kPaymentColumns) start at `first`.
-PaymentRecord to_record(const soci::row& row, std::size_t first = 0);
+// The payment in `row`, whose columns (kPaymentColumns) start at `first`, its encrypted columns opened with
+// `cipher` (SealedValueError when one does not open).
+PaymentRecord to_record(const soci::row& row, const crypto::DataCipher& cipher, std::size_t first = 0);
 // An integer expression's value, whichever integer type the server reports for it.
 long long integer(const soci::row& row, std::size_t i);
-// The payments' INSERT, one row each, in one statement; returns the rows written. With `skip_taken`, an id
-// already taken is left alone (and -1 returned when the server does not say how many were written: a
-// single row); without it, the statement fails (MySQL error 1062).
-long long insert_payments(soci::session& sql, const std::vector<const PaymentRecord*>& payments, bool skip_taken);
+// The payments' INSERT, one row each, in one statement, their sensitive columns sealed with `cipher`; returns the
+// rows written. With `skip_taken`, an id already taken is left alone (and -1 returned when the server does not say
+// how many were written: a single row); without it, the statement fails (MySQL error 1062).
+long long insert_payments(soci::session& sql, const crypto::DataCipher& cipher,
+                          const std::vector<const PaymentRecord*>& payments, bool skip_taken);
 
-std::optional<PaymentRecord> select_payment(soci::session& sql, const std::string& id, bool for_update);
+std::optional<PaymentRecord> select_payment(soci::session& sql, const crypto::DataCipher& cipher,
+                                            const std::string& id, bool for_update);
 // A plain read, deliberately without FOR UPDATE: locking a key that does not exist yet takes a gap lock, and
 // concurrent first requests then deadlock on their INSERTs. The unique key decides races instead: the loser's
 // INSERT fails with a duplicate entry and it reads the winner's record.
@@ -80,6 +84,6 @@ long long update_statuses(soci::session& sql, const std::vector<StatusWrite>& wr
 bool update_status(soci::session& sql, const PaymentRecord& from, const Transition& transition);
 
 // PaymentRepository::apply's compare-and-set, inside the caller's transaction. False when nothing changed.
-bool apply_transition(soci::session& sql, const Transition& transition);
+bool apply_transition(soci::session& sql, const crypto::DataCipher& cipher, const Transition& transition);
 
 }  // namespace payments::store::detail

@@ -10,6 +10,7 @@
 
 #include "payments/core/config.hpp"
 #include "payments/core/result.hpp"
+#include "payments/crypto/data_cipher.hpp"
 
 namespace soci {
 class session;
@@ -22,6 +23,9 @@ struct DatabaseOptions {
   MysqlSettings mysql;
   std::size_t pool_size = 8;
   std::chrono::seconds connect_timeout{5};
+  // DATA_ENCRYPTION_KEY: seals and opens the sensitive payment columns (customer_id, description,
+  // request_json). Without it, any read or write of a payment fails (fail closed); other tables still work.
+  std::shared_ptr<const crypto::DataCipher> data_cipher;
 };
 
 class Database {
@@ -41,6 +45,9 @@ class Database {
   Status ping();
 
   [[nodiscard]] const DatabaseOptions& options() const noexcept;
+  // The cipher of the sensitive columns. Called inside `with_session`'s work: without one it throws, and
+  // with_session answers an internal error saying DATA_ENCRYPTION_KEY is not configured.
+  [[nodiscard]] const crypto::DataCipher& data_cipher() const;
 
   struct Impl;
 
@@ -64,6 +71,20 @@ struct MigrationReport {
   std::vector<std::string> applied;  // names applied by this run
   std::size_t already_applied = 0;
 };
+
+// Migration steps that need more than SQL, each run once after the SQL migrations and recorded in
+// schema_data_steps (a re-run after a crash picks up where the last one stopped):
+//   V006 seal: encrypts the plaintext customer_id, description and request_json of payments written before
+//   V006. It needs `cipher` only when such values exist; then, without one, it refuses and names the variable.
+struct DataStepReport {
+  std::vector<std::string> applied;  // steps completed by this run
+  long long values_encrypted = 0;
+};
+Result<DataStepReport> run_data_steps(Database& database, const crypto::DataCipher* cipher);
+
+// `payments-admin rotate-data-key`: re-encrypts every sensitive value not under the cipher's current key,
+// `batch` payments per transaction; safe to interrupt and run again. Returns how many values it re-encrypted.
+Result<long long> rotate_data_key(Database& database, const crypto::DataCipher& cipher, int batch = 200);
 
 // Applies the migrations not yet recorded in `schema_migrations`, in order, under a named lock so two
 // runs never interleave. A recorded migration whose file changed since is refused by name.
