@@ -68,7 +68,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   admin_port_ = free_port();
   if (!options_.webhook_secrets.empty()) webhook_secret_ = options_.webhook_secrets.front();
 
-  auto admin = store::Database::connect({.mysql = mysql_admin(""), .pool_size = 1});
+  auto admin = store::Database::connect({.mysql = mysql_admin("", options_.mysql_env), .pool_size = 1});
   REQUIRE_MESSAGE(admin, (admin ? "" : admin.error().message));
   admin_ = std::move(admin).value();
   const auto app_user = env_or("MYSQL_USER", "payments_app");
@@ -136,7 +136,7 @@ std::map<std::string, std::string> Stack::service_env() const {
   for (const auto& secret : options_.webhook_secrets) {
     webhook_secrets += (webhook_secrets.empty() ? "" : ",") + secret;
   }
-  return {
+  std::map<std::string, std::string> env{
       {"KAFKA_BROKERS", kafka_brokers()},
       {"KAFKA_TOPIC_PREFIX", topic_prefix_},
       // Commands an order service produces without a merchant_id are the stack's own merchant's.
@@ -158,6 +158,8 @@ std::map<std::string, std::string> Stack::service_env() const {
       {"WORKER_METRICS_BIND_ADDRESS", "127.0.0.1"},
       {"LOG_LEVEL", "info"},
   };
+  for (const auto& [name, value] : options_.mysql_env) env[name] = value;
+  return env;
 }
 
 void Stack::start_worker() {
@@ -395,7 +397,7 @@ std::string Stack::wait_for_sim_webhooks(std::chrono::seconds timeout) {
 }
 
 void Stack::sql(const std::function<void(soci::session&)>& work) {
-  auto db = store::Database::connect({.mysql = mysql_admin(database_name_), .pool_size = 1});
+  auto db = store::Database::connect({.mysql = mysql_admin(database_name_, options_.mysql_env), .pool_size = 1});
   REQUIRE(db);
   REQUIRE(db.value()->with_session(work));
 }

@@ -39,6 +39,9 @@ struct StackOptions {
   // worker's KAFKA_DEFAULT_MERCHANT.
   std::string merchant = "m_blackbox";
   std::map<std::string, std::string> api_env;  // extra settings for the API (rate limits, JWTs)
+  // MYSQL_* settings on top of the environment's for every MySQL client of the stack (its own admin
+  // connection, payments-admin, the API, the worker): another server, MYSQL_SSL_MODE, MYSQL_SSL_CA.
+  std::map<std::string, std::string> mysql_env;
 };
 
 // An API key made with `payments-admin api-keys create`: its id and the secret it printed.
