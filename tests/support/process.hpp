@@ -62,6 +62,11 @@ class ChildProcess {
     return -1;
   }
 
+  // Sends `signal` and returns at once (SIGHUP to reload, say).
+  void signal(int signal) {
+    if (pid_ > 0) ::kill(pid_, signal);
+  }
+
   // Waits for the process to exit by itself; returns its exit status, or -1 on timeout.
   int wait_exit(std::chrono::milliseconds timeout) {
     const auto until = std::chrono::steady_clock::now() + timeout;

@@ -1,6 +1,10 @@
 #include "support/stack.hpp"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -23,6 +27,19 @@ void wait_until(const std::function<bool()>& ready, std::chrono::seconds timeout
     std::this_thread::sleep_for(50ms);
   }
   FAIL(what << " not ready within " << timeout.count() << "s");
+}
+
+// Whether something accepts TCP connections on 127.0.0.1:port.
+bool port_accepts(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool accepted = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return accepted;
 }
 
 bool is_terminal(const std::string& status) {
@@ -113,7 +130,12 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   for (const auto& [k, v] : options_.api_env) env[k] = v;
   api_ = std::make_unique<ChildProcess>(binary("apps/api/payments-api"), std::vector<std::string>{}, env,
                                         run_dir_ + "/api.log");
-  wait_until([&] { return http_request(api_port_, "GET", "/ready").status == 200; }, 30s, "payments-api");
+  if (options_.api_https) {
+    wait_until([&] { return http_request(admin_port_, "GET", "/ready").status == 200 && port_accepts(api_port_); },
+               30s, "payments-api");
+  } else {
+    wait_until([&] { return http_request(api_port_, "GET", "/ready").status == 200; }, 30s, "payments-api");
+  }
   if (options_.start_worker) start_worker();
 }
 

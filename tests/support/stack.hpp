@@ -39,6 +39,9 @@ struct StackOptions {
   // worker's KAFKA_DEFAULT_MERCHANT.
   std::string merchant = "m_blackbox";
   std::map<std::string, std::string> api_env;  // extra settings for the API (rate limits, JWTs)
+  // The API's public port speaks HTTPS (api_env sets API_TLS_*): start-up waits for the admin listener's
+  // /ready and the public port's accept, and the plain-HTTP helpers (get, post_payment, ...) do not apply.
+  bool api_https = false;
   // MYSQL_* settings on top of the environment's for every MySQL client of the stack (its own admin
   // connection, payments-admin, the API, the worker): another server, MYSQL_SSL_MODE, MYSQL_SSL_CA.
   std::map<std::string, std::string> mysql_env;
