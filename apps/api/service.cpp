@@ -70,6 +70,29 @@ payments::Result<std::unique_ptr<payments::auth::JwtVerifier>> jwt_verifier(cons
   return payments::auth::JwtVerifier::create(settings);
 }
 
+// API_TLS_CERT_FILE and API_TLS_KEY_FILE: both for HTTPS on the public listener, neither for plain HTTP.
+payments::Result<std::optional<payments::http::TlsOptions>> public_tls(const payments::EnvLookup& env) {
+  const auto cert = env("API_TLS_CERT_FILE").value_or("");
+  const auto key = env("API_TLS_KEY_FILE").value_or("");
+  if (cert.empty() && key.empty()) return std::optional<payments::http::TlsOptions>{};
+  if (cert.empty() || key.empty()) {
+    return payments::Error::validation(cert.empty() ? "API_TLS_CERT_FILE" : "API_TLS_KEY_FILE",
+                                       "API_TLS_CERT_FILE and API_TLS_KEY_FILE go together: set both for HTTPS, "
+                                       "or neither");
+  }
+  return std::optional<payments::http::TlsOptions>{{.certificate_chain_file = cert, .private_key_file = key}};
+}
+
+// SIGHUP on an HTTPS listener: the certificate and key files are read again for new connections.
+void reload_certificate(payments::http::Server& server, const payments::http::TlsOptions& files) {
+  if (auto reloaded = server.reload_tls(); !reloaded) {
+    payments::log::error("TLS certificate reload failed, still serving the previous certificate",
+                         {{"error", reloaded.error().message}});
+    return;
+  }
+  payments::log::info("TLS certificate reloaded", {{"certificate", files.certificate_chain_file}});
+}
+
 }  // namespace
 
 namespace payments::api {
@@ -87,6 +110,8 @@ int run_api_service(const ServiceHooks& hooks) {
   // Fail closed: no payment is read or written without the key of the encrypted columns.
   auto cipher = crypto::DataCipher::from_setting(env("DATA_ENCRYPTION_KEY"));
   if (!cipher) return fail(cipher.error());
+  auto tls = public_tls(env);
+  if (!tls) return fail(tls.error());
 
   auto webhooks = webhook_verifier_from(config->stripe.webhook_secret);
   if (!webhooks) return fail(webhooks.error());
@@ -180,6 +205,7 @@ int run_api_service(const ServiceHooks& hooks) {
   options.bind_address = env("API_BIND_ADDRESS").value_or("0.0.0.0");
   options.port = config->api_port;
   options.threads = 2;
+  options.tls = *tls;
   http::Server server(options, http::AsyncHandler{[&api](http::Request request) {
                         return api.handle(std::move(request));
                       }});
@@ -190,9 +216,14 @@ int run_api_service(const ServiceHooks& hooks) {
   }
   log::info("payments-api listening", {{"address", options.bind_address},
                                        {"port", std::to_string(server.port())},
+                                       {"scheme", options.tls ? "https" : "http"},
                                        {"admin", admin_options.bind_address + ":" + std::to_string(admin.port())}});
 
-  http::run_until_signal(server);
+  if (options.tls) {
+    http::run_until_signal(server, [&server, &options] { reload_certificate(server, *options.tls); });
+  } else {
+    http::run_until_signal(server);
+  }
   log::info("payments-api draining");
   admin.stop();
   admin_thread.join();

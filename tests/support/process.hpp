@@ -62,6 +62,11 @@ class ChildProcess {
     return -1;
   }
 
+  // Sends `signal` and returns at once (SIGHUP to reload; SIGSTOP/SIGCONT: a dependency that hangs, then recovers).
+  void signal(int signal) {
+    if (pid_ > 0) ::kill(pid_, signal);
+  }
+
   // Waits for the process to exit by itself; returns its exit status, or -1 on timeout.
   int wait_exit(std::chrono::milliseconds timeout) {
     const auto until = std::chrono::steady_clock::now() + timeout;
@@ -75,11 +80,6 @@ class ChildProcess {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return pid_ > 0 ? -1 : status_;
-  }
-
-  // Sends `signal` without waiting (SIGSTOP/SIGCONT: a dependency that hangs, then recovers).
-  void signal(int signal) const {
-    if (pid_ > 0) ::kill(pid_, signal);
   }
 
   [[nodiscard]] bool running() {

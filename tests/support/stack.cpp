@@ -1,6 +1,10 @@
 #include "support/stack.hpp"
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -24,6 +28,19 @@ void wait_until(const std::function<bool()>& ready, std::chrono::seconds timeout
     std::this_thread::sleep_for(50ms);
   }
   FAIL(what << " not ready within " << timeout.count() << "s");
+}
+
+// Whether something accepts TCP connections on 127.0.0.1:port.
+bool port_accepts(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool accepted = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return accepted;
 }
 
 bool is_terminal(const std::string& status) {
@@ -70,7 +87,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   admin_port_ = free_port();
   if (!options_.webhook_secrets.empty()) webhook_secret_ = options_.webhook_secrets.front();
 
-  auto admin = store::Database::connect({.mysql = mysql_admin(""), .pool_size = 1});
+  auto admin = store::Database::connect({.mysql = mysql_admin("", options_.mysql_env), .pool_size = 1});
   REQUIRE_MESSAGE(admin, (admin ? "" : admin.error().message));
   admin_ = std::move(admin).value();
   const auto app_user = env_or("MYSQL_USER", "payments_app");
@@ -116,7 +133,12 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   for (const auto& [k, v] : options_.api_env) env[k] = v;
   api_ = std::make_unique<ChildProcess>(binary("apps/api/payments-api"), std::vector<std::string>{}, env,
                                         run_dir_ + "/api.log");
-  wait_until([&] { return http_request(api_port_, "GET", "/ready").status == 200; }, 30s, "payments-api");
+  if (options_.api_https) {
+    wait_until([&] { return http_request(admin_port_, "GET", "/ready").status == 200 && port_accepts(api_port_); },
+               30s, "payments-api");
+  } else {
+    wait_until([&] { return http_request(api_port_, "GET", "/ready").status == 200; }, 30s, "payments-api");
+  }
   if (options_.start_worker) start_worker();
 }
 
@@ -164,6 +186,7 @@ std::map<std::string, std::string> Stack::service_env() const {
       {"LOG_LEVEL", "info"},
   };
   for (const auto& [name, value] : options_.kafka_env) env[name] = value;
+  for (const auto& [name, value] : options_.mysql_env) env[name] = value;
   return env;
 }
 
@@ -418,7 +441,7 @@ std::string Stack::wait_for_sim_webhooks(std::chrono::seconds timeout) {
 }
 
 void Stack::sql(const std::function<void(soci::session&)>& work) {
-  auto db = store::Database::connect({.mysql = mysql_admin(database_name_), .pool_size = 1});
+  auto db = store::Database::connect({.mysql = mysql_admin(database_name_, options_.mysql_env), .pool_size = 1});
   REQUIRE(db);
   auto done = db.value()->with_session(work);
   REQUIRE_MESSAGE(done, (done ? "" : done.error().message));

@@ -46,6 +46,12 @@ struct StackOptions {
   // The topic prefix (the worker's group is <prefix>worker); empty: a new one per stack. Set it to grant
   // ACLs on the exact topic names before the services start.
   std::string topic_prefix;
+  // The API's public port speaks HTTPS (api_env sets API_TLS_*): start-up waits for the admin listener's
+  // /ready and the public port's accept, and the plain-HTTP helpers (get, post_payment, ...) do not apply.
+  bool api_https = false;
+  // MYSQL_* settings on top of the environment's for every MySQL client of the stack (its own admin
+  // connection, payments-admin, the API, the worker): another server, MYSQL_SSL_MODE, MYSQL_SSL_CA.
+  std::map<std::string, std::string> mysql_env;
 };
 
 // An API key made with `payments-admin api-keys create`: its id and the secret it printed.

@@ -1,11 +1,11 @@
 #pragma once
 // Where the integration and black-box tiers find the real Kafka and MariaDB that `make infra-up` started.
 
+#include <map>
+#include <stdexcept>
 #include <string>
 
 #include <doctest/doctest.h>
-
-#include <map>
 
 #include "payments/core/config.hpp"
 #include "payments/core/ids.hpp"
@@ -43,11 +43,19 @@ inline events::KafkaConnection kafka_connection(const std::map<std::string, std:
   return {lookup("KAFKA_BROKERS").value_or(kafka_brokers()), std::move(properties).value()};
 }
 
-// The administrative account, for creating a throwaway database per test run.
-inline MysqlSettings mysql_admin(const std::string& database) {
-  MysqlSettings m;
-  m.host = env_or("MYSQL_HOST", "127.0.0.1");
-  m.port = static_cast<std::uint16_t>(std::stoi(env_or("MYSQL_PORT", "3306")));
+// The administrative account, for creating a throwaway database per test run. Host, port and MYSQL_SSL_* are
+// read as the services read them, from the environment with `overrides` (MYSQL_* settings) on top.
+inline MysqlSettings mysql_admin(const std::string& database,
+                                 const std::map<std::string, std::string>& overrides = {}) {
+  const auto process = process_environment();
+  auto config = load_config(
+      [&](std::string_view name) -> std::optional<std::string> {
+        if (auto it = overrides.find(std::string(name)); it != overrides.end()) return it->second;
+        return process(name);
+      },
+      {});
+  if (!config) throw std::runtime_error(config.error().message);
+  MysqlSettings m = config->mysql;
   m.user = env_or("MYSQL_ADMIN_USER", "root");
   m.password = Secret(env_or("MYSQL_ADMIN_PASSWORD", ""));
   m.database = database;
@@ -60,5 +68,13 @@ inline std::string unique_name(const std::string& prefix) {
 }
 
 inline std::string source_dir() { return PAYMENTS_SOURCE_DIR; }
+
+// The project's MariaDB servers with TLS (`tools/dev/mariadb.sh start-tls`, which `make test` runs) and the
+// certificates it made: ca.pem, other-ca.pem (signed nothing), server.pem (127.0.0.1), wrong-host.pem.
+inline std::uint16_t mysql_tls_port() { return static_cast<std::uint16_t>(std::stoi(env_or("MYSQL_TLS_PORT", "3307"))); }
+inline std::uint16_t mysql_tls_wrong_host_port() {
+  return static_cast<std::uint16_t>(std::stoi(env_or("MYSQL_TLS_WRONG_PORT", "3308")));
+}
+inline std::string mysql_tls_certs() { return source_dir() + "/.local/mariadb-tls/certs"; }
 
 }  // namespace payments::testing

@@ -4,6 +4,13 @@
 #                         project-local data dir (.local/mariadb); then create the database and the services'
 #                         least-privilege account
 #   mariadb.sh stop       stop the server this script started (no other)
+#   mariadb.sh start-tls  for the MySQL-over-TLS tests: fresh certificates made with openssl under
+#                         .local/mariadb-tls/certs (a CA, a server certificate for 127.0.0.1/localhost, one for
+#                         another host name, and an unrelated CA), then two project-owned servers beside the
+#                         one above: 127.0.0.1:MYSQL_TLS_PORT (3307) with the right certificate, the database
+#                         and the services' account; 127.0.0.1:MYSQL_TLS_WRONG_PORT (3308), a bare server with
+#                         the wrong-host certificate (its TLS handshake is all the tests need)
+#   mariadb.sh stop-tls   stop those two
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -59,19 +66,25 @@ start() {
   bootstrap
 }
 
+# stop [PID_FILE]: the server whose pid file that is (default: the one `start` started).
 stop() {
-  [ -f "$PID_FILE" ] || { log "no MariaDB started by this project"; return 0; }
-  local pid; pid=$(cat "$PID_FILE")
+  local pid_file=${1:-$PID_FILE}
+  [ -f "$pid_file" ] || { log "no MariaDB started by this project (${pid_file#"$ROOT"/})"; return 0; }
+  local pid; pid=$(cat "$pid_file")
   if kill -0 "$pid" 2>/dev/null; then
     log "stopping MariaDB (pid $pid)"
     kill "$pid"
     for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
   fi
-  rm -f "$PID_FILE"
+  rm -f "$pid_file"
 }
+
+source "$(dirname "$0")/mariadb-tls.sh"
 
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  start-tls) start_tls ;;
+  stop-tls) stop_tls ;;
+  *) echo "usage: $0 start|stop|start-tls|stop-tls" >&2; exit 2 ;;
 esac

@@ -10,12 +10,15 @@ db_was_up=false; port_open "$MYSQL_HOST" "$MYSQL_PORT" && db_was_up=true
 secure_was_up=false; port_open 127.0.0.1 "${KAFKA_SECURE_PORT:-19092}" && secure_was_up=true
 cleanup() {
   $secure_was_up || "$ROOT/tools/dev/kafka.sh" stop-secure
+  "$ROOT/tools/dev/mariadb.sh" stop-tls
   $kafka_was_up || "$ROOT/tools/dev/kafka.sh" stop
   $db_was_up || "$ROOT/tools/dev/mariadb.sh" stop
 }
 trap cleanup EXIT
 
 "$ROOT/tools/dev/infra.sh" up
+# The MariaDB servers with TLS that the MySQL-over-TLS tests (integration and black-box) connect to.
+"$ROOT/tools/dev/mariadb.sh" start-tls
 export KAFKA_BROKERS MYSQL_HOST MYSQL_PORT MYSQL_DATABASE MYSQL_USER MYSQL_PASSWORD MYSQL_ADMIN_USER MYSQL_ADMIN_PASSWORD
 cd "$ROOT/build"
 # Unit tests first: they fail fastest. Then the tiers that need the real stack.

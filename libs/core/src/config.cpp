@@ -22,7 +22,58 @@ Result<std::uint16_t> parse_port(std::string_view name, const std::string& text)
   return static_cast<std::uint16_t>(value);
 }
 
+// MYSQL_SSL_MODE and its files. One line per mistake; a file's existence is the client library's to check.
+Status mysql_tls_settings(const EnvLookup& env, MysqlSettings& mysql) {
+  auto text = [&](std::string_view name) { return env(name).value_or(""); };
+  mysql.ssl_ca = text("MYSQL_SSL_CA");
+  mysql.ssl_cert = text("MYSQL_SSL_CERT");
+  mysql.ssl_key = text("MYSQL_SSL_KEY");
+  const auto mode = text("MYSQL_SSL_MODE");
+  if (mode.empty()) {
+    mysql.ssl_mode = mysql.ssl_ca.empty() ? MysqlSslMode::preferred : MysqlSslMode::verify_ca;
+  } else {
+    bool known = false;
+    for (auto candidate : {MysqlSslMode::disabled, MysqlSslMode::preferred, MysqlSslMode::required,
+                           MysqlSslMode::verify_ca, MysqlSslMode::verify_identity}) {
+      if (mode == to_string(candidate)) {
+        mysql.ssl_mode = candidate;
+        known = true;
+      }
+    }
+    if (!known) {
+      return Error::validation("MYSQL_SSL_MODE", "MYSQL_SSL_MODE must be one of disabled, preferred, required, "
+                                                 "verify_ca, verify_identity, got '" + mode + "'");
+    }
+  }
+  const bool verifies = mysql.ssl_mode == MysqlSslMode::verify_ca || mysql.ssl_mode == MysqlSslMode::verify_identity;
+  if (verifies && mysql.ssl_ca.empty()) {
+    return Error::validation("MYSQL_SSL_CA", "MYSQL_SSL_MODE=" + mode + " needs MYSQL_SSL_CA, the CA file that "
+                                             "signed the server's certificate");
+  }
+  if (mysql.ssl_mode == MysqlSslMode::disabled &&
+      !(mysql.ssl_ca.empty() && mysql.ssl_cert.empty() && mysql.ssl_key.empty())) {
+    return Error::validation("MYSQL_SSL_MODE", "MYSQL_SSL_MODE=disabled contradicts MYSQL_SSL_CA / MYSQL_SSL_CERT / "
+                                               "MYSQL_SSL_KEY being set");
+  }
+  if (mysql.ssl_cert.empty() != mysql.ssl_key.empty()) {
+    return Error::validation(mysql.ssl_cert.empty() ? "MYSQL_SSL_CERT" : "MYSQL_SSL_KEY",
+                             "MYSQL_SSL_CERT and MYSQL_SSL_KEY go together: set both or neither");
+  }
+  return Ok{};
+}
+
 }  // namespace
+
+std::string_view to_string(MysqlSslMode mode) noexcept {
+  switch (mode) {
+    case MysqlSslMode::disabled: return "disabled";
+    case MysqlSslMode::preferred: return "preferred";
+    case MysqlSslMode::required: return "required";
+    case MysqlSslMode::verify_ca: return "verify_ca";
+    case MysqlSslMode::verify_identity: return "verify_identity";
+  }
+  return "preferred";
+}
 
 Result<int> int_setting(const EnvLookup& env, std::string_view name, int fallback, int min, int max) {
   const auto text = env(name);
@@ -82,6 +133,7 @@ Result<ServiceConfig> load_config(const EnvLookup& env, std::initializer_list<st
   text("MYSQL_USER", config.mysql.user);
   secret("MYSQL_PASSWORD", config.mysql.password);
   text("MYSQL_DATABASE", config.mysql.database);
+  if (auto tls = mysql_tls_settings(env, config.mysql); !tls) return std::move(tls).error();
   secret("STRIPE_SECRET_KEY", config.stripe.secret_key);
   text("STRIPE_API_BASE", config.stripe.api_base);
   secret("STRIPE_WEBHOOK_SECRET", config.stripe.webhook_secret);

@@ -28,6 +28,7 @@
 
 #include "payments/core/log.hpp"
 #include "payments/http/async_handler.hpp"
+#include "tls_context.hpp"
 
 namespace payments::http {
 namespace {
@@ -110,7 +111,14 @@ struct Server::Impl {
   std::atomic<std::size_t> active{0};
   std::atomic<std::uint16_t> bound_port{0};
 
-  std::optional<asio::ssl::context> tls;
+  // HTTPS only: the context new connections get; replaced whole by reload_tls(). A session keeps its own copy
+  // of the pointer, so a reload never pulls a context from under an open connection.
+  std::mutex tls_mutex;
+  std::shared_ptr<asio::ssl::context> tls;
+  std::shared_ptr<asio::ssl::context> current_tls() {
+    std::lock_guard lock(tls_mutex);
+    return tls;
+  }
   // Declared after everything the coroutines touch: destroying it destroys their frames first.
   asio::io_context ioc;
   asio::strand<asio::io_context::executor_type> drain_strand{ioc.get_executor()};
@@ -161,21 +169,9 @@ struct Server::Impl {
 Status Server::Impl::start() {
   const std::string where = options.bind_address + ":" + std::to_string(options.port);
   if (options.tls) {
-    tls.emplace(asio::ssl::context::tls_server);
-    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                     asio::ssl::context::no_tlsv1_1);
-    beast::error_code ec;
-    tls->use_certificate_chain_file(options.tls->certificate_chain_file, ec);
-    if (ec) {
-      return Error::unavailable("cannot listen on " + where + ": cannot load TLS certificate chain " +
-                                options.tls->certificate_chain_file + ": " + ec.message());
-    }
-    tls->use_private_key_file(options.tls->private_key_file, asio::ssl::context::pem, ec);
-    if (ec) {
-      return Error::unavailable("cannot listen on " + where + ": cannot load TLS private key " +
-                                options.tls->private_key_file + ": " + ec.message());
-    }
+    auto context = make_tls_context(*options.tls);
+    if (!context) return Error::unavailable("cannot listen on " + where + ": " + context.error().message);
+    tls = std::move(context).value();
   }
   beast::error_code ec;
   const auto address = asio::ip::make_address(options.bind_address, ec);
@@ -229,8 +225,9 @@ asio::awaitable<void> Server::Impl::run_session(tcp::socket socket) {
   auto connection = std::make_shared<Connection>();
   connection->strand = socket.get_executor();
   try {
-    if (tls) {
-      SslStream stream(beast::tcp_stream(std::move(socket)), *tls);
+    if (options.tls) {
+      const auto context = current_tls();
+      SslStream stream(beast::tcp_stream(std::move(socket)), *context);
       connection->close = [&stream] { beast::get_lowest_layer(stream).close(); };
       if (!register_connection(connection)) co_return;
       const Registration registration{*this, connection};
@@ -396,6 +393,17 @@ Server::~Server() {
 }
 
 Status Server::start() { return impl_->start(); }
+
+Status Server::reload_tls() {
+  if (!impl_->options.tls) {
+    return Error::internal("this listener serves plain HTTP: there is no certificate to reload");
+  }
+  auto context = make_tls_context(*impl_->options.tls);
+  if (!context) return std::move(context).error();
+  std::lock_guard lock(impl_->tls_mutex);
+  impl_->tls = std::move(context).value();
+  return Ok{};
+}
 
 std::uint16_t Server::port() const noexcept { return impl_->bound_port.load(); }
 

@@ -4,6 +4,7 @@
 #include <soci/mysql/soci-mysql.h>
 #include <soci/soci.h>
 
+#include "mysql_tls.hpp"
 #include "payments/core/log.hpp"
 #include "sealed_columns.hpp"
 
@@ -34,6 +35,15 @@ std::string where(const DatabaseOptions& options) {
   return m.host + ":" + std::to_string(m.port) + "/" + m.database + " as " + (m.user.empty() ? "<no user>" : m.user);
 }
 
+// Why a connection failed: the TLS policy's words when it turned the connection away itself, else the
+// client library's, naming the TLS mode when one other than the default was asked for.
+std::string reason(const TlsConnectScope& tls, const soci::soci_error& e) {
+  if (!tls.refusal.empty()) return tls.refusal;
+  const auto mode = tls.settings.ssl_mode;
+  if (mode == MysqlSslMode::preferred) return e.get_error_message();
+  return e.get_error_message() + " (MYSQL_SSL_MODE=" + std::string(to_string(mode)) + ")";
+}
+
 }  // namespace
 
 struct Database::Impl {
@@ -50,11 +60,12 @@ Result<std::unique_ptr<Database>> Database::connect(const DatabaseOptions& optio
   auto impl = std::make_unique<Impl>(options);
   const auto target = connect_string(options);
   for (std::size_t i = 0; i < options.pool_size; ++i) {
+    TlsConnectScope tls(options.mysql);
     try {
       impl->pool.at(i).open(soci::mysql, target);
     } catch (const soci::soci_error& e) {
       // The client library's message names the host and the reason, never the password.
-      return Error::unavailable("MySQL unreachable at " + where(options) + ": " + e.get_error_message());
+      return Error::unavailable("MySQL unreachable at " + where(options) + ": " + reason(tls, e));
     }
   }
   return std::unique_ptr<Database>(new Database(std::move(impl)));
@@ -112,10 +123,11 @@ Status Database::with_session(const std::function<void(soci::session&)>& work) {
 
 Status Database::classify(soci::session& session, const soci::mysql_soci_error& e) {
   if (is_connection_error(static_cast<int>(e.err_num_))) {
+    TlsConnectScope tls(impl_->options.mysql);
     try {
       session.reconnect();
-    } catch (const soci::soci_error&) {
-      log::warn("mysql reconnect failed", {{"where", where(impl_->options)}});
+    } catch (const soci::soci_error& failure) {
+      log::warn("mysql reconnect failed", {{"where", where(impl_->options)}, {"reason", reason(tls, failure)}});
     }
     return Error::unavailable("MySQL unreachable at " + where(impl_->options) + ": " + e.get_error_message());
   }

@@ -48,12 +48,23 @@ struct KafkaSettings {
   bool create_topics = true;
 };
 
+// MYSQL_SSL_MODE, as the MySQL client names its modes. `preferred`: TLS when the server offers it, no
+// certificate check; `required`: TLS or no connection; `verify_ca`: also a chain to MYSQL_SSL_CA;
+// `verify_identity`: also a certificate naming MYSQL_HOST.
+enum class MysqlSslMode { disabled, preferred, required, verify_ca, verify_identity };
+std::string_view to_string(MysqlSslMode mode) noexcept;
+
 struct MysqlSettings {
   std::string host = "127.0.0.1";
   std::uint16_t port = 3306;
   std::string user;
   Secret password;
   std::string database = "payments";
+  // Unset: preferred, or verify_ca when MYSQL_SSL_CA is given (as the MySQL client does).
+  MysqlSslMode ssl_mode = MysqlSslMode::preferred;
+  std::string ssl_ca;    // MYSQL_SSL_CA: PEM file of the CA(s) that sign the server's certificate
+  std::string ssl_cert;  // MYSQL_SSL_CERT and MYSQL_SSL_KEY: a client certificate, both or neither
+  std::string ssl_key;
 };
 
 struct StripeSettings {

@@ -36,7 +36,7 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{30'000};   // keep-alive wait for the next request
   std::chrono::milliseconds drain_timeout{10'000};  // stop(): how long in-flight requests may finish
   std::size_t max_connections = 4096;               // further connections are closed at once
-  std::optional<TlsOptions> tls;                    // set: serve HTTPS only
+  std::optional<TlsOptions> tls;                    // set: serve HTTPS only (TLS 1.2 and 1.3)
 };
 
 class Server {
@@ -49,6 +49,10 @@ class Server {
 
   // Loads the TLS files, binds and listens. Errors read "cannot listen on 127.0.0.1:8080: <reason>".
   Status start();
+  // HTTPS: reads the certificate chain and key files again; connections accepted from now on get them, open
+  // ones keep theirs. On error (unreadable, not PEM, a key of another certificate) the files in use stay and
+  // the error says why. Thread-safe.
+  Status reload_tls();
   // The bound port; meaningful after a successful start().
   [[nodiscard]] std::uint16_t port() const noexcept;
   // Serves on `threads` threads (the caller's is one of them) until stop() has drained. Call once,
@@ -63,7 +67,8 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-// Runs `server` (already started) until SIGINT or SIGTERM, then stops it gracefully and returns.
-void run_until_signal(Server& server);
+// Runs `server` (already started) until SIGINT or SIGTERM, then stops it gracefully and returns. With
+// `on_hangup`, SIGHUP calls it (on a thread of its own, not the server's) and serving goes on.
+void run_until_signal(Server& server, const std::function<void()>& on_hangup = {});
 
 }  // namespace payments::http
