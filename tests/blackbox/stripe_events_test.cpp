@@ -78,6 +78,25 @@ void wait_applied(Stack& stack, const std::string& event_id) {
   FAIL("the worker never applied Stripe event " << event_id);
 }
 
+// A 4000 payment with a 1500 refund Stripe has made: the payment's, our refund's and Stripe's refund's ids.
+struct Refunded {
+  std::string payment_id;
+  std::string refund_id;
+  std::string stripe_refund_id;
+};
+Refunded refunded_payment(Stack& stack) {
+  const auto id = create_payment(stack, "pm_card_visa", 4000);
+  REQUIRE(stack.wait_for_status(id) == "succeeded");
+  auto accepted = stack.post("/api/v1/payments/" + id + "/refunds", R"({"amount":1500})");
+  REQUIRE(accepted.status == 202);
+  const auto refund_id = json_field(accepted.body, "refund_id");
+  REQUIRE(stack.wait_for_status(id, 30s, [](const std::string& s) { return s == "partially_refunded"; }) ==
+          "partially_refunded");
+  const auto stripe_refund = json_field(stack.get("/api/v1/refunds/" + refund_id).body, "stripe_refund_id");
+  REQUIRE(stripe_refund.rfind("re_", 0) == 0);
+  return {id, refund_id, stripe_refund};
+}
+
 }  // namespace
 
 TEST_CASE("a 3-D Secure payment the customer completes later settles through Stripe's webhook, once") {
@@ -128,15 +147,10 @@ TEST_CASE("an abandoned 3-D Secure payment expires: canceled at Stripe, reported
 
 TEST_CASE("a refund Stripe fails after it succeeded gives the amount back to the payment and tells downstream") {
   Stack stack;
-  const auto id = create_payment(stack, "pm_card_visa", 4000);
-  REQUIRE(stack.wait_for_status(id) == "succeeded");
-  auto accepted = stack.post("/api/v1/payments/" + id + "/refunds", R"({"amount":1500})");
-  REQUIRE(accepted.status == 202);
-  const auto refund_id = json_field(accepted.body, "refund_id");
-  REQUIRE(stack.wait_for_status(id, 30s, [](const std::string& s) { return s == "partially_refunded"; }) ==
-          "partially_refunded");
-  const auto stripe_refund = json_field(stack.get("/api/v1/refunds/" + refund_id).body, "stripe_refund_id");
-  REQUIRE(stripe_refund.rfind("re_", 0) == 0);
+  const Refunded refunded = refunded_payment(stack);
+  const std::string& id = refunded.payment_id;
+  const std::string& refund_id = refunded.refund_id;
+  const std::string& stripe_refund = refunded.stripe_refund_id;
 
   // Days later the customer's bank sends the money back: Stripe fails the refund.
   REQUIRE(stack.sim("POST", "/_sim/refunds/" + stripe_refund + "/fail").status == 200);
@@ -164,14 +178,10 @@ TEST_CASE("a refund Stripe fails after it succeeded gives the amount back to the
 
 TEST_CASE("signed refund events of another Stripe refund, amount or currency change no refund") {
   Stack stack;
-  const auto id = create_payment(stack, "pm_card_visa", 4000);
-  REQUIRE(stack.wait_for_status(id) == "succeeded");
-  auto accepted = stack.post("/api/v1/payments/" + id + "/refunds", R"({"amount":1500})");
-  REQUIRE(accepted.status == 202);
-  const auto refund_id = json_field(accepted.body, "refund_id");
-  REQUIRE(stack.wait_for_status(id, 30s, [](const std::string& s) { return s == "partially_refunded"; }) ==
-          "partially_refunded");
-  const auto stripe_refund = json_field(stack.get("/api/v1/refunds/" + refund_id).body, "stripe_refund_id");
+  const Refunded refunded = refunded_payment(stack);
+  const std::string& id = refunded.payment_id;
+  const std::string& refund_id = refunded.refund_id;
+  const std::string& stripe_refund = refunded.stripe_refund_id;
   const auto intent = intent_of(stack, id);
   // "Stripe failed the refund", naming our refund in its metadata: what a forger would send.
   auto failed = [&](const std::string& event_id, const std::string& stripe_id, const std::string& amount,

@@ -31,6 +31,21 @@ die() { printf '[%s] error: %s\n' "$(basename "$0" .sh)" "$*" >&2; exit 1; }
 # port_open HOST PORT: true when something accepts TCP connections there.
 port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
 
+# stop_started WHAT PID_FILE: stops the process this project started and recorded in PID_FILE (SIGTERM, then
+# SIGKILL after 30 s), and forgets the file; says so when there is none.
+stop_started() {
+  local what=$1 pid_file=$2
+  [ -f "$pid_file" ] || { log "no $what started by this project"; return 0; }
+  local pid; pid=$(cat "$pid_file")
+  if kill -0 "$pid" 2>/dev/null; then
+    log "stopping $what (pid $pid)"
+    kill "$pid"
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && { log "$what did not stop in 30s, killing it"; kill -9 "$pid"; }
+  fi
+  rm -f "$pid_file"
+}
+
 # wait_port HOST PORT SECONDS WHAT
 wait_port() {
   local host=$1 port=$2 seconds=$3 what=$4

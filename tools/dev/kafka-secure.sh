@@ -121,17 +121,7 @@ start() {
   log "the secure Kafka broker is up"
 }
 
-stop() {
-  [ -f "$PID_FILE" ] || { log "no secure broker started by this project"; return 0; }
-  local pid; pid=$(cat "$PID_FILE")
-  if kill -0 "$pid" 2>/dev/null; then
-    log "stopping the secure Kafka broker (pid $pid)"
-    kill "$pid"
-    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$pid" 2>/dev/null && { log "the secure broker did not stop in 30s, killing it"; kill -9 "$pid"; }
-  fi
-  rm -f "$PID_FILE"
-}
+stop() { stop_started "the secure Kafka broker" "$PID_FILE"; }
 
 case "${1:-}" in
   start) start ;;

@@ -76,17 +76,7 @@ start() {
   log "Kafka is up"
 }
 
-stop() {
-  [ -f "$PID_FILE" ] || { log "no broker started by this project"; return 0; }
-  local pid; pid=$(cat "$PID_FILE")
-  if kill -0 "$pid" 2>/dev/null; then
-    log "stopping Kafka (pid $pid)"
-    kill "$pid"
-    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$pid" 2>/dev/null && { log "Kafka did not stop in 30s, killing it"; kill -9 "$pid"; }
-  fi
-  rm -f "$PID_FILE"
-}
+stop() { stop_started "Kafka" "$PID_FILE"; }
 
 case "${1:-}" in
   start) start ;;

@@ -69,14 +69,7 @@ start() {
 # stop [PID_FILE]: the server whose pid file that is (default: the one `start` started).
 stop() {
   local pid_file=${1:-$PID_FILE}
-  [ -f "$pid_file" ] || { log "no MariaDB started by this project (${pid_file#"$ROOT"/})"; return 0; }
-  local pid; pid=$(cat "$pid_file")
-  if kill -0 "$pid" 2>/dev/null; then
-    log "stopping MariaDB (pid $pid)"
-    kill "$pid"
-    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  fi
-  rm -f "$pid_file"
+  stop_started "MariaDB (${pid_file#"$ROOT"/})" "$pid_file"
 }
 
 source "$(dirname "$0")/mariadb-tls.sh"

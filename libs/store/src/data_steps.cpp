@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "bound_rows.hpp"
 #include "payments/core/log.hpp"
 #include "payments/store/database.hpp"
+
+#include "bound_rows.hpp"
+#include "migration_lock.hpp"
 #include "sealed_columns.hpp"
 
 namespace payments::store {
@@ -130,21 +132,11 @@ Result<DataStepReport> run_data_steps(Database& database, const DataCipher* ciph
   auto status = database.with_session([&](soci::session& sql) {
     report.applied.clear();
     refusal.reset();
-    int locked = 0;
-    sql << "SELECT GET_LOCK('payments.schema_migrations', 60)", soci::into(locked);
-    if (locked != 1) {
-      refusal = Error::unavailable("another migration run holds the lock for over 60 s");
+    const detail::MigrationLock lock(sql);
+    if (!lock.held()) {
+      refusal = detail::MigrationLock::busy();
       return;
     }
-    struct Unlock {
-      soci::session& sql;
-      ~Unlock() {
-        try {
-          sql << "DO RELEASE_LOCK('payments.schema_migrations')";
-        } catch (...) {
-        }
-      }
-    } unlock{sql};
 
     const std::string name(kSealStep);
     int recorded = 0;

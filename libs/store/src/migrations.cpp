@@ -11,6 +11,8 @@
 #include "payments/crypto/crypto.hpp"
 #include "payments/store/database.hpp"
 
+#include "migration_lock.hpp"
+
 namespace payments::store {
 namespace {
 
@@ -77,21 +79,11 @@ Result<MigrationReport> migrate(Database& database, const std::vector<Migration>
     sql << "CREATE TABLE IF NOT EXISTS schema_migrations ("
            " version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, checksum CHAR(64) NOT NULL,"
            " applied_at DATETIME(6) NOT NULL) ENGINE = InnoDB";
-    int locked = 0;
-    sql << "SELECT GET_LOCK('payments.schema_migrations', 60)", soci::into(locked);
-    if (locked != 1) {
-      refusal = Error::unavailable("another migration run holds the lock for over 60 s");
+    const detail::MigrationLock lock(sql);
+    if (!lock.held()) {
+      refusal = detail::MigrationLock::busy();
       return;
     }
-    struct Unlock {
-      soci::session& sql;
-      ~Unlock() {
-        try {
-          sql << "DO RELEASE_LOCK('payments.schema_migrations')";
-        } catch (...) {
-        }
-      }
-    } unlock{sql};
 
     std::map<int, std::pair<std::string, std::string>> recorded;
     soci::rowset<soci::row> rows = (sql.prepare << "SELECT version, name, checksum FROM schema_migrations");
