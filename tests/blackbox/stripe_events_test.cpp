@@ -307,6 +307,30 @@ TEST_CASE("signed events whose intent, amount, currency or mode do not match the
   CHECK(stack.wait_for_status(id, 30s, settled) == "succeeded");
 }
 
+TEST_CASE("a signed event naming this payment but another merchant changes nothing") {
+  // No worker yet: the payment has no PaymentIntent recorded, so only its metadata could tie an event to it.
+  Stack stack({.start_worker = false});
+  const auto id = create_payment(stack, "pm_card_threeDSecure2Required");
+  const std::string foreign =
+      R"({"id":"evt_other_merchant","object":"event","created":1800000000,"type":"payment_intent.succeeded",)"
+      R"("data":{"object":{"id":"pi_other_merchants","object":"payment_intent","amount":2500,"currency":"usd",)"
+      R"("status":"succeeded","livemode":false,"metadata":{"payment_id":")" + id +
+      R"(","merchant_id":"m_someone_else"}}}})";
+  REQUIRE(stack.post_signed_webhook(foreign).status == 200);
+  stack.start_worker();
+  wait_applied(stack, "evt_other_merchant");
+  // Whichever the worker took first, the event or the charge, the payment is only what its own charge made it.
+  // (The rule that decides it, metadata naming this payment and this merchant while no intent is recorded, is
+  // unit-tested in tests/unit/core/stripe_trust_test.cpp: no black-box path holds a payment in processing
+  // without its intent.)
+  REQUIRE(stack.wait_for_status(id, 30s, settled_or_waiting) == "requires_action");
+  CHECK(intent_of(stack, id) != "pi_other_merchants");
+  CHECK(messages_for(stack, stack.topics().success, id, 0, 1s).empty());
+  const auto metrics = stack.worker_metrics();
+  CHECK((metrics.find(R"(payments_worker_stripe_mismatch_total{reason="metadata"} 1)") != std::string::npos ||
+         metrics.find(R"(payments_worker_stripe_mismatch_total{reason="intent"} 1)") != std::string::npos));
+}
+
 TEST_CASE("a Stripe event written to payment-stripe-events by anyone but the API is dead-lettered, not applied") {
   Stack stack;
   const auto id = create_payment(stack, "pm_card_threeDSecure2Required");
