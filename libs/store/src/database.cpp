@@ -44,6 +44,10 @@ std::string reason(const TlsConnectScope& tls, const soci::soci_error& e) {
   return e.get_error_message() + " (MYSQL_SSL_MODE=" + std::string(to_string(mode)) + ")";
 }
 
+Error unreachable(const DatabaseOptions& options, const std::string& why) {
+  return Error::unavailable("MySQL unreachable at " + where(options) + ": " + why);
+}
+
 }  // namespace
 
 struct Database::Impl {
@@ -65,7 +69,7 @@ Result<std::unique_ptr<Database>> Database::connect(const DatabaseOptions& optio
       impl->pool.at(i).open(soci::mysql, target);
     } catch (const soci::soci_error& e) {
       // The client library's message names the host and the reason, never the password.
-      return Error::unavailable("MySQL unreachable at " + where(options) + ": " + reason(tls, e));
+      return unreachable(options, reason(tls, e));
     }
   }
   return std::unique_ptr<Database>(new Database(std::move(impl)));
@@ -88,12 +92,8 @@ Status Database::with_session(const std::function<void(soci::session&)>& work) {
   // A pooled session whose last reconnect failed (the server was still down) has no connection at all: it is
   // connected again here, before use, for as long as it takes the server to come back.
   if (session.get_backend() == nullptr) {
-    try {
-      session.reconnect();
-      log::info("mysql connection restored", {{"where", where(impl_->options)}});
-    } catch (const soci::soci_error& e) {
-      return Error::unavailable("MySQL unreachable at " + where(impl_->options) + ": " + e.get_error_message());
-    }
+    if (auto reconnected = reconnect(session); !reconnected) return reconnected;
+    log::info("mysql connection restored", {{"where", where(impl_->options)}});
   }
   // InnoDB resolves a deadlock by rolling one transaction back whole (error 1213): running it again is safe.
   constexpr int kDeadlockRetries = 3;
@@ -108,9 +108,7 @@ Status Database::with_session(const std::function<void(soci::session&)>& work) {
       }
       return classify(session, e);
     } catch (const soci::soci_error& e) {
-      if (session.get_backend() == nullptr) {
-        return Error::unavailable("MySQL unreachable at " + where(impl_->options) + ": " + e.get_error_message());
-      }
+      if (session.get_backend() == nullptr) return unreachable(impl_->options, e.get_error_message());
       return Error::internal("MySQL error: " + e.get_error_message());
     } catch (const detail::SealedValueError& e) {
       return Error::internal(e.what());
@@ -123,18 +121,25 @@ Status Database::with_session(const std::function<void(soci::session&)>& work) {
 
 Status Database::classify(soci::session& session, const soci::mysql_soci_error& e) {
   if (is_connection_error(static_cast<int>(e.err_num_))) {
-    TlsConnectScope tls(impl_->options.mysql);
-    try {
-      session.reconnect();
-    } catch (const soci::soci_error& failure) {
-      log::warn("mysql reconnect failed", {{"where", where(impl_->options)}, {"reason", reason(tls, failure)}});
+    if (auto reconnected = reconnect(session); !reconnected) {
+      log::warn("mysql reconnect failed", {{"where", where(impl_->options)}, {"reason", reconnected.error().message}});
     }
-    return Error::unavailable("MySQL unreachable at " + where(impl_->options) + ": " + e.get_error_message());
+    return unreachable(impl_->options, e.get_error_message());
   }
   if (e.err_num_ == 1213 || e.err_num_ == 1205) {
     return Error::unavailable("MySQL lock conflict (error " + std::to_string(e.err_num_) + "); retry");
   }
   return Error::internal("MySQL error " + std::to_string(e.err_num_) + ": " + e.get_error_message());
+}
+
+Status Database::reconnect(soci::session& session) {
+  TlsConnectScope tls(impl_->options.mysql);  // the same TLS policy as the first connection
+  try {
+    session.reconnect();
+    return Ok{};
+  } catch (const soci::soci_error& e) {
+    return unreachable(impl_->options, reason(tls, e));
+  }
 }
 
 Status Database::ping() {

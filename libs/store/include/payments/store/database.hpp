@@ -54,6 +54,8 @@ class Database {
  private:
   explicit Database(std::unique_ptr<Impl> impl);
   Status classify(soci::session& session, const soci::mysql_soci_error& error);
+  // The only way a pooled session is connected again: under the connection's TLS policy (MYSQL_SSL_MODE).
+  Status reconnect(soci::session& session);
   std::unique_ptr<Impl> impl_;
 };
 
