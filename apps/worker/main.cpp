@@ -197,10 +197,7 @@ int main(int argc, char** argv) {
   // with one line naming it.
   const auto topics = events::TopicNames::with_prefix(config->kafka.topic_prefix);
   const events::KafkaConnection kafka{config->kafka.brokers, config->kafka.client_properties};
-  if (auto ready = config->kafka.create_topics
-                       ? events::ensure_topics(kafka, topics, events::kDefaultPartitions, 15s)
-                       : events::require_topics(kafka, topics.used_by_worker(), 15s);
-      !ready) {
+  if (auto ready = events::prepare_topics(kafka, config->kafka.create_topics, topics, topics.used_by_worker(), 15s); !ready) {
     return fail(ready.error());
   }
 

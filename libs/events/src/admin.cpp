@@ -120,13 +120,9 @@ Result<Metadata> metadata(const AdminClient& client, bool all_topics, std::chron
   }
 }
 
-// The names in `wanted` that this user cannot see on the cluster (missing, or no Describe right).
-Result<std::vector<std::string>> missing_topics(const AdminClient& client, const std::vector<std::string>& wanted,
-                                                std::chrono::milliseconds timeout) {
-  auto answer = metadata(client, true, timeout);
-  if (!answer) return std::move(answer).error();
+// The names in `wanted` that this user cannot see in the cluster's metadata (missing, or no Describe right).
+std::vector<std::string> missing_topics(const rd_kafka_metadata_t& md, const std::vector<std::string>& wanted) {
   std::set<std::string> present;
-  const auto& md = *answer.value();
   for (int i = 0; i < md.topic_cnt; ++i) {
     if (md.topics[i].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
         md.topics[i].err != RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
@@ -226,14 +222,13 @@ Status ensure_topics(const KafkaConnection& kafka, const std::vector<TopicSpec>&
   if (!client) return std::move(client).error();
   std::vector<std::string> wanted;
   for (const auto& spec : topics) wanted.push_back(spec.name);
-  auto missing = missing_topics(client.value(), wanted, timeout);
-  if (!missing) return std::move(missing).error();
-  if (missing->empty()) return Ok{};
-  auto answer = metadata(client.value(), false, timeout);
+  auto answer = metadata(client.value(), true, timeout);
   if (!answer) return std::move(answer).error();
+  const auto missing = missing_topics(*answer.value(), wanted);
+  if (missing.empty()) return Ok{};
   std::vector<TopicSpec> to_create;
   for (const auto& spec : topics) {
-    if (std::find(missing->begin(), missing->end(), spec.name) != missing->end()) to_create.push_back(spec);
+    if (std::find(missing.begin(), missing.end(), spec.name) != missing.end()) to_create.push_back(spec);
   }
   return create_topics(client.value(), to_create, answer.value()->broker_cnt, timeout);
 }
@@ -242,14 +237,20 @@ Status require_topics(const KafkaConnection& kafka, const std::vector<std::strin
                       std::chrono::milliseconds timeout) {
   auto client = admin_client(kafka, timeout);
   if (!client) return std::move(client).error();
-  auto missing = missing_topics(client.value(), topics, timeout);
-  if (!missing) return std::move(missing).error();
-  if (missing->empty()) return Ok{};
+  auto answer = metadata(client.value(), true, timeout);
+  if (!answer) return std::move(answer).error();
+  const auto missing = missing_topics(*answer.value(), topics);
+  if (missing.empty()) return Ok{};
   return Error{ErrorCode::unavailable,
                "Kafka topics missing at " + kafka.brokers + " (or not visible to this user): " +
-                   joined(missing.value()) + "; with KAFKA_CREATE_TOPICS=false they must exist: run `payments-admin topics` (as a user who may "
+                   joined(missing) + "; with KAFKA_CREATE_TOPICS=false they must exist: run `payments-admin topics` (as a user who may "
                    "create topics) and grant this service its ACLs",
                "KAFKA_CREATE_TOPICS"};
+}
+
+Status prepare_topics(const KafkaConnection& kafka, bool create, const TopicNames& names,
+                      const std::vector<std::string>& uses, std::chrono::milliseconds timeout) {
+  return create ? ensure_topics(kafka, names, kDefaultPartitions, timeout) : require_topics(kafka, uses, timeout);
 }
 
 Status delete_topics(const KafkaConnection& kafka, const std::vector<std::string>& topics,

@@ -142,6 +142,12 @@ Status ensure_topics(const KafkaConnection& kafka, const TopicNames& names, int 
 Status require_topics(const KafkaConnection& kafka, const std::vector<std::string>& topics,
                       std::chrono::milliseconds timeout);
 
+// A service's start-up check of its topics, as KAFKA_CREATE_TOPICS (`create`) says: with it, whatever of `names`
+// is missing is created (kDefaultPartitions each); without it, the topics the service `uses` must exist. Also the
+// reachability check: an unreachable broker, or one refusing the credentials, is one line naming it.
+Status prepare_topics(const KafkaConnection& kafka, bool create, const TopicNames& names,
+                      const std::vector<std::string>& uses, std::chrono::milliseconds timeout);
+
 // Deletes topics (tests and tooling clean up after themselves). Missing topics are not an error.
 Status delete_topics(const KafkaConnection& kafka, const std::vector<std::string>& topics,
                      std::chrono::milliseconds timeout);
