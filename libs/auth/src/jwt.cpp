@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "payments/core/ids.hpp"
+#include "payments/crypto/base64.hpp"
 #include "payments/json/json.hpp"
 
 namespace payments::auth {
@@ -56,36 +57,6 @@ const unsigned char* bytes_of(std::string_view text) noexcept {
   return reinterpret_cast<const unsigned char*>(text.data());
 }
 
-// ---- base64url (RFC 7515 section 2: the URL-safe alphabet without padding).
-
-int base64url_value(char c) noexcept {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
-
-std::optional<std::string> base64url_decode(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;  // no byte string encodes to that length
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t bits = 0;
-  int pending = 0;
-  for (const char c : text) {
-    const int value = base64url_value(c);
-    if (value < 0) return std::nullopt;
-    bits = (bits << 6) | static_cast<std::uint32_t>(value);
-    pending += 6;
-    if (pending >= 8) {
-      pending -= 8;
-      out.push_back(static_cast<char>((bits >> pending) & 0xFFU));
-    }
-  }
-  return out;
-}
-
 // ---- Public keys from the JWKS file, kept as the PEM that jwt_decode takes (libjwt 1.10 reads no JWK).
 
 enum class KeyType { rsa, ec_p256 };
@@ -104,7 +75,7 @@ Error jwks_error(std::string message) { return Error::validation("AUTH_JWKS_FILE
 Result<std::string> jwk_bytes(const json::ObjectReader& jwk, std::string_view name) {
   auto text = jwk.string(name);
   if (!text) return jwks_error(std::string(name) + " " + text.error().message);
-  auto bytes = base64url_decode(text.value());
+  auto bytes = crypto::base64url_decode(text.value());
   if (!bytes || bytes->empty()) return jwks_error(std::string(name) + " is not base64url");
   return std::move(*bytes);
 }
@@ -249,7 +220,7 @@ struct TokenHeader {
 
 // Read before any key is chosen, because the header says which key and algorithm the token claims.
 Result<TokenHeader> read_header(std::string_view token) {
-  const auto text = base64url_decode(token.substr(0, token.find('.')));
+  const auto text = crypto::base64url_decode(token.substr(0, token.find('.')));
   if (!text) return refused("header is not base64url");
   const auto document = json::parse(*text, kHeaderLimits);
   if (!document) return refused("header is not a JSON object");
@@ -340,7 +311,7 @@ std::string key_id_of(const json::ObjectReader& claims) {
 }  // namespace
 
 bool looks_like_jwt(std::string_view token) noexcept {
-  const auto allowed = [](char c) { return c == '.' || base64url_value(c) >= 0; };
+  const auto allowed = [](char c) { return c == '.' || crypto::is_base64url_char(c); };
   if (std::count(token.begin(), token.end(), '.') != 2 || !std::all_of(token.begin(), token.end(), allowed)) {
     return false;
   }

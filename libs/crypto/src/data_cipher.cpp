@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "payments/crypto/base64.hpp"
+
 namespace payments::crypto {
 namespace {
 
@@ -15,7 +17,6 @@ constexpr std::string_view kSetting = "DATA_ENCRYPTION_KEY";
 constexpr std::size_t kNonceBytes = 12;
 constexpr std::size_t kTagBytes = 16;
 constexpr std::size_t kMaxKeyIdLength = 32;
-constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // One context per thread, reset and reused for every value: GCM is cheap, the allocation need not be paid
 // for each one.
@@ -77,58 +78,6 @@ Error setting_error(std::string message) { return Error::validation(std::string(
 const unsigned char* bytes_of(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
 }  // namespace
-
-std::string base64_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  auto byte = [&bytes](std::size_t at) { return static_cast<unsigned>(static_cast<unsigned char>(bytes[at])); };
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const unsigned v = (byte(i) << 16U) | (byte(i + 1) << 8U) | byte(i + 2);
-    out += kAlphabet[(v >> 18U) & 63U];
-    out += kAlphabet[(v >> 12U) & 63U];
-    out += kAlphabet[(v >> 6U) & 63U];
-    out += kAlphabet[v & 63U];
-  }
-  if (const std::size_t rest = bytes.size() - i; rest > 0) {
-    unsigned v = byte(i) << 16U;
-    if (rest == 2) v |= byte(i + 1) << 8U;
-    out += kAlphabet[(v >> 18U) & 63U];
-    out += kAlphabet[(v >> 12U) & 63U];
-    out += rest == 2 ? kAlphabet[(v >> 6U) & 63U] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  unsigned buffer = 0;
-  int bits = 0;
-  // Each character's 6-bit value, 64 for a character outside the alphabet.
-  static const std::array<unsigned char, 256> kValue = [] {
-    std::array<unsigned char, 256> table{};
-    table.fill(64);
-    for (std::size_t i = 0; i < kAlphabet.size(); ++i) {
-      table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<unsigned char>(i);
-    }
-    return table;
-  }();
-  for (const char c : text) {
-    const unsigned value = kValue[static_cast<unsigned char>(c)];
-    if (value == 64) return std::nullopt;
-    buffer = (buffer << 6U) | value;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> static_cast<unsigned>(bits)) & 0xffU);
-    }
-  }
-  return out;
-}
 
 bool looks_sealed(std::string_view stored) noexcept { return stored.substr(0, kSealedPrefix.size()) == kSealedPrefix; }
 

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "payments/crypto/base64.hpp"
 #include "payments/crypto/data_cipher.hpp"
 
 using namespace payments;

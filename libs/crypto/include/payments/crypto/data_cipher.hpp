@@ -59,8 +59,4 @@ class DataCipher {
   std::vector<Key> keys_;  // never empty; front() seals
 };
 
-// Standard base64 (RFC 4648 with padding); decoding accepts the padding's absence and refuses anything else.
-std::string base64_encode(std::string_view bytes);
-std::optional<std::string> base64_decode(std::string_view text);
-
 }  // namespace payments::crypto
