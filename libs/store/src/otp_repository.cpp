@@ -33,7 +33,7 @@ StoredChallenge to_stored(const soci::row& row) {
   c.last_sent_at = from_ms(row.get<long long>(6));
   c.attempts_left = row.get<int>(7);
   c.resends_used = row.get<int>(8);
-  c.state = known_value(parse_otp_state(row.get<std::string>(9)), "otp_challenges.state", row.get<std::string>(9));
+  c.state = known_value(row.get<std::string>(9), parse_otp_state, "otp_challenges.state");
   s.channel = row.get<std::string>(10);
   s.destination_masked = row.get<std::string>(11);
   s.last_result = text_or_empty(row, 12);

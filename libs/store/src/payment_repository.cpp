@@ -43,7 +43,7 @@ PaymentRecord to_record(const soci::row& row, const crypto::DataCipher& cipher, 
   p.customer_id = open_payment_value(cipher, kCustomerIdColumn, p.id, optional_text(row, at(7)));
   p.description = open_payment_value(cipher, kDescriptionColumn, p.id, optional_text(row, at(8)));
   p.request_json = open_payment_value(cipher, kRequestJsonColumn, p.id, text_or_empty(row, at(9)));
-  p.status = known_value(parse_payment_status(row.get<std::string>(at(10))), "payments.status", row.get<std::string>(at(10)));
+  p.status = known_value(row.get<std::string>(at(10)), parse_payment_status, "payments.status");
   p.version = row.get<int>(at(11));
   p.request_hash = row.get<std::string>(at(12));
   p.stripe_payment_intent_id = text_or_empty(row, at(13));

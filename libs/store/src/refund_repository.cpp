@@ -23,7 +23,7 @@ RefundRecord to_refund(const soci::row& row) {
   r.amount = row.get<long long>(4);
   r.currency = row.get<std::string>(5);
   r.reason = optional_text(row, 6);
-  r.status = known_value(parse_refund_status(row.get<std::string>(7)), "refunds.status", row.get<std::string>(7));
+  r.status = known_value(row.get<std::string>(7), parse_refund_status, "refunds.status");
   r.reserved = row.get<int>(8) != 0;
   r.version = row.get<int>(9);
   r.request_hash = row.get<std::string>(10);

@@ -18,8 +18,9 @@ namespace payments::store::detail {
 
 // A stored value this version cannot read (an unknown status, say) makes the row an error, never a default: a
 // status read as `pending` would be charged again.
-template <typename T>
-T known_value(std::optional<T> parsed, std::string_view column, const std::string& stored) {
+template <typename Parse>
+auto known_value(const std::string& stored, Parse parse, std::string_view column) {
+  auto parsed = parse(stored);
   if (!parsed) {
     throw soci::soci_error("stored " + std::string(column) + " '" + stored.substr(0, 32) +
                            "' is not one this version knows");
