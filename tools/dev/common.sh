@@ -46,6 +46,20 @@ stop_started() {
   rm -f "$pid_file"
 }
 
+# write_kafka_log4j DIR [EXTRA_LINES]: a broker's log4j settings in DIR/log4j.properties, logging to
+# DIR/logs/server.log (warnings, and Kafka's own info), with EXTRA_LINES appended.
+write_kafka_log4j() {
+  cat >"$1/log4j.properties" <<PROPS
+log4j.rootLogger=WARN, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$1/logs/server.log
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka=INFO
+${2:-}
+PROPS
+}
+
 # wait_port HOST PORT SECONDS WHAT
 wait_port() {
   local host=$1 port=$2 seconds=$3 what=$4

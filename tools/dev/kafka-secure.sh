@@ -76,15 +76,7 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 PROPS
   chmod 600 "$DIR/server.properties"
-  cat >"$DIR/log4j.properties" <<PROPS
-log4j.rootLogger=WARN, file
-log4j.appender.file=org.apache.log4j.FileAppender
-log4j.appender.file.File=$DIR/logs/server.log
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka=INFO
-log4j.logger.kafka.authorizer.logger=INFO
-PROPS
+  write_kafka_log4j "$DIR" "log4j.logger.kafka.authorizer.logger=INFO"
 }
 
 start() {
