@@ -57,7 +57,7 @@ Run run(const std::string& relative_binary, const std::vector<std::string>& args
   std::filesystem::create_directories(dir);
   const Env service{{"MYSQL_USER", "payments_app"}, {"MYSQL_PORT", "1"},  // never reached
                     {"STRIPE_SECRET_KEY", "sk_test_kafka_security"}, {"OTP_SECRET", "otp_kafka_security_secret"},
-                    {"INTERNAL_EVENT_KEY", Stack::internal_event_key()}, {"DATA_ENCRYPTION_KEY", kTestDataKey1},
+                    {"INTERNAL_EVENT_KEY", kTestInternalEventKey}, {"DATA_ENCRYPTION_KEY", kTestDataKey1},
                     {"LOG_LEVEL", "info"}};
   const auto started = std::chrono::steady_clock::now();
   ChildProcess process(binary(relative_binary), args, merged(service, env), (dir / "out.log").string());

@@ -3,9 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "support/scratch_mariadb.hpp"
@@ -13,19 +11,6 @@
 
 using namespace payments::testing;
 using namespace std::chrono_literals;
-
-namespace {
-
-bool within(std::chrono::seconds timeout, const std::function<bool()>& done) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(200ms);
-  }
-  return false;
-}
-
-}  // namespace
 
 TEST_CASE("MariaDB killed and restarted under load: /ready recovers and every accepted payment completes once") {
   ScratchMariaDb database;
@@ -46,11 +31,11 @@ TEST_CASE("MariaDB killed and restarted under load: /ready recovers and every ac
     const int status = pay(i);
     CHECK((status == 503 || status == 202));
   }
-  CHECK(within(15s, [&] { return stack.admin_get("/ready").status == 503; }));
+  CHECK(eventually([&] { return stack.admin_get("/ready").status == 503; }, 15s));
 
   database.start();
   // No restart of the API or the worker: they find the database again by themselves.
-  CHECK(within(30s, [&] { return stack.admin_get("/ready").status == 200; }));
+  CHECK(eventually([&] { return stack.admin_get("/ready").status == 200; }, 30s));
   for (int i = 25; i < 35; ++i) CHECK(pay(i) == 202);
   for (const auto& id : accepted) {
     CAPTURE(id);

@@ -10,6 +10,7 @@
 #include "payments/crypto/crypto.hpp"
 #include "payments/events/record_signature.hpp"
 #include "support/stack.hpp"
+#include "support/test_keys.hpp"
 
 using namespace payments::testing;
 using namespace std::chrono_literals;
@@ -351,7 +352,7 @@ TEST_CASE("a Stripe event written to payment-stripe-events by anyone but the API
   wrong_key->sign(other_key);
   stack.produce(std::move(other_key));
   // Signed with the right key over another event: the signature does not carry over.
-  auto right_key = payments::events::RecordSigner::create(payments::Secret(Stack::internal_event_key()));
+  auto right_key = payments::events::RecordSigner::create(payments::Secret(kTestInternalEventKey));
   REQUIRE(right_key);
   payments::events::OutgoingMessage replayed{topic, id, event("evt_original"), {}};
   right_key->sign(replayed);

@@ -3,9 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <filesystem>
-#include <memory>
-#include <thread>
 
 #include "payments/store/database.hpp"
 #include "support/scratch_mariadb.hpp"
@@ -13,20 +10,6 @@
 using namespace payments;
 using namespace payments::testing;
 using namespace std::chrono_literals;
-
-namespace {
-
-// Pings until one succeeds or time is up; returns whether one did.
-bool answers_within(store::Database& database, std::chrono::seconds timeout) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (database.ping()) return true;
-    std::this_thread::sleep_for(200ms);
-  }
-  return false;
-}
-
-}  // namespace
 
 TEST_CASE("after MariaDB dies and comes back, the pool reconnects by itself, even after failed reconnects") {
   ScratchMariaDb server;
@@ -48,5 +31,5 @@ TEST_CASE("after MariaDB dies and comes back, the pool reconnects by itself, eve
   }
 
   server.start();
-  CHECK(answers_within(*database, 60s));
+  CHECK(eventually([&] { return database->ping().has_value(); }, 60s));
 }

@@ -22,12 +22,7 @@ namespace {
 using namespace std::chrono_literals;
 
 void wait_until(const std::function<bool()>& ready, std::chrono::seconds timeout, const std::string& what) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (ready()) return;
-    std::this_thread::sleep_for(50ms);
-  }
-  FAIL(what << " not ready within " << timeout.count() << "s");
+  if (!eventually(ready, timeout, 50ms)) FAIL(what << " not ready within " << timeout.count() << "s");
 }
 
 // Whether something accepts TCP connections on 127.0.0.1:port.
@@ -176,7 +171,7 @@ std::map<std::string, std::string> Stack::service_env() const {
       {"STRIPE_API_BASE", "http://127.0.0.1:" + std::to_string(sim_port_)},
       {"STRIPE_WEBHOOK_SECRET", webhook_secrets},
       {"OTP_SECRET", "otp_blackbox_secret"},
-      {"INTERNAL_EVENT_KEY", internal_event_key()},
+      {"INTERNAL_EVENT_KEY", kTestInternalEventKey},
       {"DATA_ENCRYPTION_KEY", kTestDataKey1},
       {"API_PORT", std::to_string(api_port_)},
       {"API_BIND_ADDRESS", "127.0.0.1"},

@@ -139,8 +139,6 @@ class Stack {
   // Stripe webhooks (see StackOptions::webhook_secrets, sim_webhooks).
   // The secret the simulator signs with (webhook_secrets.front()); "" when none is configured.
   const std::string& webhook_secret() const { return webhook_secret_; }
-  // INTERNAL_EVENT_KEY of the stack's API and workers: what signs records on payment-stripe-events.
-  static std::string internal_event_key() { return "internal_blackbox_key_of_at_least_32_bytes"; }
   // A Stripe-Signature header for `body` signed at `signed_at` (unix seconds; default now) with `secret`.
   static std::string sign_webhook(const std::string& secret, const std::string& body,
                                   std::optional<std::int64_t> signed_at = std::nullopt);

@@ -1,9 +1,12 @@
 #pragma once
 // Where the integration and black-box tiers find the real Kafka and MariaDB that `make infra-up` started.
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -60,6 +63,17 @@ inline MysqlSettings mysql_admin(const std::string& database,
   m.password = Secret(env_or("MYSQL_ADMIN_PASSWORD", ""));
   m.database = database;
   return m;
+}
+
+// Asks `done` until it says yes or `timeout` is up (every `every`); whether it said yes.
+inline bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                       std::chrono::milliseconds every = std::chrono::milliseconds(200)) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(every);
+  }
+  return false;
 }
 
 // A name no other run uses: "<prefix>_<random>".
