@@ -85,13 +85,16 @@ payments::Result<payments::OtpPolicy> otp_policy(const payments::EnvLookup& env)
   return policy;
 }
 
+// Retries of one Stripe call: enough that STRIPE_RETRY_DEADLINE_SECONDS, not the count, ends them.
+constexpr int kStripeMaxRetries = 12;
+
 struct StripeTiming {
   std::chrono::milliseconds request_timeout{30'000};
   std::chrono::milliseconds retry_deadline{60'000};
 };
 
-// STRIPE_TIMEOUT_SECONDS (one request), STRIPE_RETRY_DEADLINE_SECONDS (how long a charge or refund keeps
-// retrying before it is left to reconciliation).
+// STRIPE_TIMEOUT_SECONDS (one attempt), STRIPE_RETRY_DEADLINE_SECONDS (one Stripe call with all its retries,
+// after which a charge or refund is left to reconciliation).
 payments::Result<StripeTiming> stripe_timing(const payments::EnvLookup& env) {
   StripeTiming t;
   auto read = read_int_settings(
@@ -217,9 +220,14 @@ int main(int argc, char** argv) {
   auto timing = stripe_timing(env);
   if (!timing) return fail(timing.error());
   // HTTP/1.1 carries one request per connection at a time, and every command in flight may be waiting on Stripe.
+  // One retry layer: the client retries a Stripe call by Stripe's rules until STRIPE_RETRY_DEADLINE_SECONDS;
+  // what it gives up on is left to reconciliation, never retried around it (README, "Failure policy").
   auto stripe = stripe::StripeClient::create(io, {.api_base = config->stripe.api_base,
                                                   .secret_key = config->stripe.secret_key,
                                                   .request_timeout = timing->request_timeout,
+                                                  .total_timeout = std::max(timing->request_timeout,
+                                                                            timing->retry_deadline),
+                                                  .max_retries = kStripeMaxRetries,
                                                   .max_connections = std::max<std::size_t>(256, in_flight_bound)});
   if (!stripe) return fail(stripe.error());
 
@@ -236,8 +244,7 @@ int main(int argc, char** argv) {
   boost::asio::thread_pool blocking(kDatabaseConnections);
   worker::CommandProcessor processor({payments, refunds, otps, otp_hasher.value(), system_random(), *stripe.value(), *producer.value(), blocking,
        metrics, topics},
-      {.retry_deadline = timing->retry_deadline,
-       .otp_policy = policy.value(),
+      {.otp_policy = policy.value(),
        .reconcile = reconcile->options,
        .default_merchant = config->kafka.default_merchant,
        .environment = config->kafka.topic_prefix,

@@ -96,4 +96,18 @@ std::string dlq_reason(std::string_view what, const Error& cause) {
   return reason;
 }
 
+int replay_count(const Headers& headers) {
+  for (const auto& [name, value] : headers) {
+    if (name != kDlqReplayedHeader) continue;
+    if (value.empty() || value.size() > 3) return 0;
+    int count = 0;
+    for (char c : value) {
+      if (c < '0' || c > '9') return 0;
+      count = count * 10 + (c - '0');
+    }
+    return count;
+  }
+  return 0;
+}
+
 }  // namespace payments::events

@@ -9,7 +9,6 @@
 #include "payments/events/topics.hpp"
 #include "payments/json/json.hpp"
 #include "payments/runtime/awaitable.hpp"
-#include "backoff.hpp"
 #include "owed_events.hpp"
 
 namespace payments::worker {
@@ -74,19 +73,16 @@ awaitable<Status> CommandProcessor::publish(events::OutgoingMessage message) {
   co_return delivered;
 }
 
-awaitable<bool> CommandProcessor::process(events::CommandEnvelope command) {
+awaitable<Status> CommandProcessor::process(events::CommandEnvelope command) {
   try {
     // A payment.create reads its processed mark together with its payment.
     if (command.type == events::CommandType::payment_create) co_return co_await create_payment(command);
     auto processed = co_await runtime::run_blocking(deps_.blocking,
                                                     [&] { return deps_.payments.is_processed(command.command_id); });
-    if (!processed) {
-      log::warn("cannot check command", {{"command_id", command.command_id}, {"error", processed.error().message}});
-      co_return false;
-    }
+    if (!processed) co_return std::move(processed).error();
     if (processed.value()) {
       count(command, "duplicate");
-      co_return true;
+      co_return Ok{};
     }
     switch (command.type) {
       case events::CommandType::payment_create: co_return co_await create_payment(command);
@@ -98,24 +94,21 @@ awaitable<bool> CommandProcessor::process(events::CommandEnvelope command) {
     co_return co_await dead_letter_command(command, "command type " + std::string(to_string(command.type)) +
                                                         " is not handled by this worker version");
   } catch (const std::exception& e) {
-    log::error("command processing failed", {{"command_id", command.command_id}, {"error", e.what()}});
-    co_return false;
+    // A fault of this code, not of the command's dependencies: the failure policy retries it a few times.
+    co_return Error::internal(std::string("command processing threw: ") + e.what());
   }
 }
 
-awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& command) {
+awaitable<Status> CommandProcessor::create_payment(const events::CommandEnvelope& command) {
   auto request = events::parse_payment_request(command.data_json);
   std::pair<std::string, std::string> ids{command.command_id, command.payment_id};
   Result<store::CommandLookup> lookup = co_await lookups_.submit(std::move(ids));
-  if (!lookup) {
-    log::warn("cannot check command", {{"command_id", command.command_id}, {"error", lookup.error().message}});
-    co_return false;
-  }
+  if (!lookup) co_return std::move(lookup).error();
   if (lookup->processed) {
     // Applied already; after a crash between the outcome's commit and its event, the event is still owed.
-    if (!co_await flush_outbox(command.payment_id)) co_return false;
+    if (auto flushed = co_await flush_outbox(command.payment_id); !flushed) co_return flushed;
     count(command, "duplicate");
-    co_return true;
+    co_return Ok{};
   }
   std::optional<store::PaymentRecord> known = std::move(lookup->payment);
   const std::string& merchant = merchant_of(command);
@@ -142,7 +135,7 @@ awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& 
     }
     store::NewPayment row{record, std::nullopt};
     Result<store::CreateResult> created = co_await creates_.submit(std::move(row));
-    if (!created) co_return false;
+    if (!created) co_return std::move(created).error();
     if (created->outcome == store::CreateOutcome::created) known = std::move(record);
   } else if (known->merchant_id != merchant || known->request_hash != events::request_fingerprint(request.value())) {
     // The same words for another merchant's payment as for a different one of this merchant's: no oracle.
@@ -150,16 +143,17 @@ awaitable<bool> CommandProcessor::create_payment(const events::CommandEnvelope& 
   }
 
   Completion completion{{command.command_id, command.payment_id, std::string(to_string(command.type)), "applied"}};
-  if (!co_await drive(command.payment_id, std::move(known), &completion)) co_return false;
+  if (auto driven = co_await drive(command.payment_id, std::move(known), &completion); !driven) co_return driven;
   co_return co_await finish(command, "applied", completion.recorded);
 }
 
-awaitable<bool> CommandProcessor::drive(const std::string& payment_id, std::optional<store::PaymentRecord> known,
+awaitable<Status> CommandProcessor::drive(const std::string& payment_id, std::optional<store::PaymentRecord> known,
                                         Completion* completion) {
   for (int step = 0; step < kMaxSteps; ++step) {
     if (!known) {
       auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
-      if (!found || !found.value()) co_return false;
+      if (!found) co_return std::move(found).error();
+      if (!found.value()) co_return Error::internal("payment " + payment_id + " vanished while being processed");
       known = std::move(found).value();
     }
     const store::PaymentRecord payment = *known;
@@ -167,8 +161,9 @@ awaitable<bool> CommandProcessor::drive(const std::string& payment_id, std::opti
 
     if (payment.status == PaymentStatus::pending) {
       auto request = events::parse_payment_request(payment.request_json);
-      if (request && request->otp) {
-        if (!co_await start_otp(payment, *request->otp)) co_return false;
+      if (!request) co_return Error::internal("stored payment request unreadable: " + request.error().message);
+      if (request->otp) {
+        if (auto started = co_await start_otp(payment, *request->otp); !started) co_return started;
         continue;
       }
       // The recovery point before Stripe: the key is recorded first, so every later attempt sends it.
@@ -178,29 +173,28 @@ awaitable<bool> CommandProcessor::drive(const std::string& payment_id, std::opti
                               .stripe_idempotency_key = charge_idempotency_key(key_owner(payment.merchant_id),
                                                                                payment.id)};
       auto applied = co_await write_transition(payment, start);
-      if (!applied) co_return false;
+      if (!applied) co_return std::move(applied).error();
       if (applied.value()) known = store::after(payment, start);
       continue;
     }
     if (payment.status == PaymentStatus::processing) {
-      const Progress progress = co_await charge(payment, true, completion);
-      if (progress == Progress::unavailable) co_return false;
-      if (progress == Progress::raced) continue;
-      co_return true;  // moved: settled and its event published; stuck: left processing for reconciliation
+      auto progress = co_await charge(payment, completion);
+      if (!progress) co_return std::move(progress).error();
+      if (progress.value() == Progress::raced) continue;
+      co_return Ok{};  // moved: settled and its event published; stuck: left processing for reconciliation
     }
-    if (payment.status == PaymentStatus::otp_required && !co_await deliver_otp(payment)) co_return false;
+    if (payment.status == PaymentStatus::otp_required) {
+      if (auto delivered = co_await deliver_otp(payment); !delivered) co_return delivered;
+    }
     break;  // otp_required, requires_action or final: nothing for a command to do but publish what is owed
   }
   co_return co_await flush_outbox(payment_id);
 }
 
-awaitable<CommandProcessor::Progress> CommandProcessor::charge(const store::PaymentRecord& payment, bool retry,
-                                                               Completion* completion) {
+awaitable<Result<CommandProcessor::Progress>> CommandProcessor::charge(const store::PaymentRecord& payment,
+                                                                       Completion* completion) {
   auto request = events::parse_payment_request(payment.request_json);
-  if (!request) {
-    log::error("stored payment request unreadable", {{"payment_id", payment.id}, {"error", request.error().message}});
-    co_return Progress::unavailable;
-  }
+  if (!request) co_return Error::internal("stored payment request unreadable: " + request.error().message);
   const auto& r = request.value();
   PaymentIntentRequest intent{.amount = r.amount,
                               .payment_method = r.payment_method,
@@ -224,30 +218,23 @@ awaitable<CommandProcessor::Progress> CommandProcessor::charge(const store::Paym
     }
   }
 
-  const auto deadline = retry ? options_.retry_deadline : std::chrono::milliseconds(0);
-  Backoff backoff(options_.retry_initial_delay, options_.retry_max_delay, deadline, payment.id);
-  for (;;) {
-    auto call = [this, &intent](std::function<void(StripeResult<PaymentIntent>)> done) {
-      deps_.stripe.create_payment_intent(intent, std::move(done));
-    };
-    StripeResult<PaymentIntent> result = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(call));
-    const ChargeOutcome outcome = charge_outcome(result);
-
-    if (outcome.kind == ChargeOutcome::Kind::settled) co_return co_await record_outcome(payment, outcome, completion);
-    if (outcome.kind == ChargeOutcome::Kind::unresolved || !backoff.can_wait()) {
-      log::warn("payment outcome unresolved; left processing for reconciliation",
-                {{"payment_id", payment.id}, {"reason", outcome.reason}});
-      deps_.metrics.counter("payments_worker_unresolved_total", "Charges left processing for reconciliation").add();
-      co_return Progress::stuck;
-    }
-    log::info("retrying Stripe", {{"payment_id", payment.id}, {"reason", outcome.reason}});
-    co_await backoff.wait();
-  }
+  auto call = [this, &intent](std::function<void(StripeResult<PaymentIntent>)> done) {
+    deps_.stripe.create_payment_intent(intent, std::move(done));
+  };
+  StripeResult<PaymentIntent> result = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(call));
+  const ChargeOutcome outcome = charge_outcome(result);
+  if (outcome.kind == ChargeOutcome::Kind::settled) co_return co_await record_outcome(payment, outcome, completion);
+  // The client retried as long as STRIPE_RETRY_DEADLINE_SECONDS allowed. Stripe may have charged: the payment
+  // stays processing, with its idempotency key, for reconciliation to ask again. Never guessed.
+  log::warn("payment outcome unresolved; left processing for reconciliation",
+            {{"payment_id", payment.id}, {"reason", outcome.reason}});
+  deps_.metrics.counter("payments_worker_unresolved_total", "Charges left processing for reconciliation").add();
+  co_return Progress::stuck;
 }
 
-awaitable<CommandProcessor::Progress> CommandProcessor::record_outcome(const store::PaymentRecord& payment,
-                                                                       const ChargeOutcome& outcome,
-                                                                       Completion* completion) {
+awaitable<Result<CommandProcessor::Progress>> CommandProcessor::record_outcome(const store::PaymentRecord& payment,
+                                                                               const ChargeOutcome& outcome,
+                                                                               Completion* completion) {
   store::Transition t{.payment_id = payment.id,
                       .expected_version = payment.version,
                       .to = outcome.status,
@@ -260,7 +247,7 @@ awaitable<CommandProcessor::Progress> CommandProcessor::record_outcome(const sto
                                              {outcome.failure_code, outcome.failure_decline_code,
                                               outcome.failure_message})};
   auto applied = co_await write_transition(payment, t, completion);
-  if (!applied) co_return Progress::unavailable;
+  if (!applied) co_return std::move(applied).error();
   if (!applied.value()) co_return Progress::raced;
   deps_.metrics
       .counter("payments_worker_charges_total", "Charge outcomes",
@@ -269,7 +256,9 @@ awaitable<CommandProcessor::Progress> CommandProcessor::record_outcome(const sto
   log::info("payment settled", {{"payment_id", payment.id}, {"status", to_string(outcome.status)},
                                 {"failure_code", outcome.failure_code}});
   // The event this write owes, published straight away; if that fails it stays in the outbox for the relay.
-  if (t.event && !co_await publish_owed(*t.event)) co_return Progress::unavailable;
+  if (t.event) {
+    if (auto published = co_await publish_owed(*t.event); !published) co_return std::move(published).error();
+  }
   co_return Progress::moved;
 }
 
@@ -282,39 +271,37 @@ awaitable<Result<bool>> CommandProcessor::write_transition(const store::PaymentR
   co_return applied;
 }
 
-awaitable<bool> CommandProcessor::publish_owed(const store::OutboxEvent& event) {
+awaitable<Status> CommandProcessor::publish_owed(const store::OutboxEvent& event) {
   events::OutgoingMessage message{event.topic, event.payment_id, event.payload, {}};
   auto delivered = co_await publish(std::move(message));
   if (!delivered) {
     log::warn("event not delivered", {{"event_id", event.event_id}, {"error", delivered.error().message}});
-    co_return false;
+    co_return delivered;
   }
-  Status marked = co_await published_.submit(event.event_id);
-  co_return marked.has_value();
+  co_return co_await published_.submit(event.event_id);
 }
 
-awaitable<bool> CommandProcessor::flush_outbox(const std::string& payment_id) {
+awaitable<Status> CommandProcessor::flush_outbox(const std::string& payment_id) {
   auto pending = co_await runtime::run_blocking(deps_.blocking,
                                                 [&] { return deps_.payments.unpublished_events(payment_id); });
-  if (!pending) co_return false;
+  if (!pending) co_return std::move(pending).error();
   for (const auto& event : pending.value()) {
-    if (!co_await publish_owed(event)) co_return false;
+    if (auto published = co_await publish_owed(event); !published) co_return published;
   }
-  co_return true;
+  co_return Ok{};
 }
 
-awaitable<bool> CommandProcessor::reject(const events::CommandEnvelope& command, const Error& error) {
+events::OutgoingMessage CommandProcessor::failed_event(const events::CommandEnvelope& command, std::string_view step,
+                                                       events::Failure failure, bool echo_request) const {
   events::PaymentEvent e;
-  e.event_id = events::event_id_for(command.payment_id, "rejected/" + command.command_id);
+  e.event_id = events::event_id_for(command.payment_id, std::string(step) + "/" + command.command_id);
   e.type = events::event_type::kFailed;
   e.merchant_id = merchant_of(command);
   e.payment_id = command.payment_id;
   e.status = "failed";
   e.occurred_at = rfc3339_now();
-  std::string message = error.message;
-  if (!error.field.empty() && message.rfind(error.field, 0) != 0) message = error.field + ": " + message;
-  e.failure = events::Failure{std::string(to_string(error.code)), "", message};
-  if (error.code != ErrorCode::raw_card_data) {
+  e.failure = std::move(failure);
+  if (echo_request) {
     // Echo what identifies the order back to its producer, when those fields have the right types.
     if (auto data = json::parse(command.data_json)) {
       json::ObjectReader reader(data.value());
@@ -325,25 +312,32 @@ awaitable<bool> CommandProcessor::reject(const events::CommandEnvelope& command,
       }
     }
   }
-  events::OutgoingMessage out{deps_.topics.failed, command.payment_id, events::serialize(e), {}};
-  auto delivered = co_await publish(std::move(out));
-  if (!delivered) co_return false;
+  return {deps_.topics.failed, command.payment_id, events::serialize(e), {}};
+}
+
+awaitable<Status> CommandProcessor::reject(const events::CommandEnvelope& command, const Error& error) {
+  std::string message = error.message;
+  if (!error.field.empty() && message.rfind(error.field, 0) != 0) message = error.field + ": " + message;
+  events::Failure failure{std::string(to_string(error.code)), "", message};
+  // A command that held a card number is not echoed at all.
+  auto event = failed_event(command, "rejected", std::move(failure), error.code != ErrorCode::raw_card_data);
+  if (auto delivered = co_await publish(std::move(event)); !delivered) co_return delivered;
   log::info("payment command rejected", {{"payment_id", command.payment_id}, {"code", to_string(error.code)},
                                          {"field", error.field}});
   co_return co_await finish(command, "rejected");
 }
 
-awaitable<bool> CommandProcessor::finish(const events::CommandEnvelope& command, std::string outcome,
-                                         bool recorded) {
+awaitable<Status> CommandProcessor::finish(const events::CommandEnvelope& command, std::string outcome,
+                                           bool recorded) {
   if (!recorded) {
     store::ProcessedCommand done{command.command_id, command.payment_id, std::string(to_string(command.type)),
                                  outcome};
     auto written = co_await runtime::run_blocking(deps_.blocking,
                                                   [&] { return deps_.payments.record_processed(done); });
-    if (!written) co_return false;
+    if (!written) co_return std::move(written).error();
   }
   count(command, outcome);
-  co_return true;
+  co_return Ok{};
 }
 
 void CommandProcessor::count(const events::CommandEnvelope& command, const std::string& outcome) {
@@ -352,37 +346,104 @@ void CommandProcessor::count(const events::CommandEnvelope& command, const std::
       .add();
 }
 
-awaitable<bool> CommandProcessor::dead_letter_command(const events::CommandEnvelope& command, std::string reason) {
+awaitable<Status> CommandProcessor::dead_letter_command(const events::CommandEnvelope& command, std::string reason) {
+  if (auto sent = co_await dead_letter(original_of(command), std::move(reason)); !sent) co_return sent;
+  co_return co_await finish(command, "dead_lettered");
+}
+
+events::IncomingMessage CommandProcessor::original_of(const events::CommandEnvelope& command) const {
   // The exact bytes read from Kafka when there are some; else (a command built here) its serialized form.
   events::IncomingMessage original{command.source_topic.empty() ? deps_.topics.commands : command.source_topic,
                                    command.source_partition, command.source_offset, command.payment_id,
                                    command.source.empty() ? events::serialize_command(command) : command.source,
                                    {}};
-  if (!co_await dead_letter(std::move(original), std::move(reason))) co_return false;
-  co_return co_await finish(command, "dead_lettered");
+  if (command.replays > 0) original.headers.emplace_back(events::kDlqReplayedHeader, std::to_string(command.replays));
+  return original;
 }
 
-awaitable<bool> CommandProcessor::dead_letter(events::IncomingMessage message, std::string reason) {
+awaitable<Status> CommandProcessor::give_up(const events::CommandEnvelope& command, const Error& cause, int rounds) {
+  // The cause's own message may quote the input: it goes to the log, the DLQ gets the project's words.
+  log::error("command given up", {{"command_id", command.command_id}, {"payment_id", command.payment_id},
+                                  {"type", to_string(command.type)}, {"code", to_string(cause.code)},
+                                  {"rounds", std::to_string(rounds)}, {"error", cause.message}});
+  const std::string what = rounds > 1 ? "gave up after " + std::to_string(rounds) + " rounds failing with " +
+                                            std::string(to_string(cause.code))
+                                      : "cannot be applied: " + std::string(to_string(cause.code));
+  if (auto sent = co_await dead_letter(original_of(command), events::dlq_reason(what, cause), cause.code); !sent) {
+    co_return sent;
+  }
+  count(command, "gave_up");
+  if (command.type == events::CommandType::payment_create) co_await fail_unasked(command);
+  co_return Ok{};
+}
+
+awaitable<void> CommandProcessor::fail_unasked(const events::CommandEnvelope& command) {
+  // Best effort, once: the DLQ record is written and the offset moves on whatever happens here. What could
+  // not be done is logged; reconciliation republishes a payment left pending.
+  auto found = co_await runtime::run_blocking(deps_.blocking,
+                                              [&] { return deps_.payments.find(command.payment_id); });
+  if (!found) {
+    log::warn("given-up payment not read; left as it is",
+              {{"payment_id", command.payment_id}, {"error", found.error().message}});
+    co_return;
+  }
+  const std::string message = "the payment could not be processed";
+  if (!found.value()) {
+    // No payment row: its producer still learns the outcome.
+    auto event = failed_event(command, "gave-up", {"internal_error", "", message}, true);
+    if (auto told = co_await publish(std::move(event)); !told) {
+      log::warn("given-up payment's failure not published", {{"payment_id", command.payment_id}});
+    }
+    co_return;
+  }
+  const store::PaymentRecord& payment = *found.value();
+  if (payment.merchant_id != merchant_of(command)) co_return;  // another merchant's payment: not this command's
+  if (payment.status != PaymentStatus::pending && payment.status != PaymentStatus::otp_required) {
+    // processing or requires_action: Stripe may have been asked; reconciliation finds out. Final: nothing owed.
+    co_return;
+  }
+  store::Transition failed{.payment_id = payment.id,
+                           .expected_version = payment.version,
+                           .to = PaymentStatus::failed,
+                           .failure_code = "internal_error",
+                           .failure_message = message,
+                           .event = payment_event(deps_.topics, payment, PaymentStatus::failed, "",
+                                                  {"internal_error", "", message})};
+  auto applied = co_await write_transition(payment, failed);
+  if (!applied || !applied.value()) {
+    log::warn("given-up payment not failed; left for reconciliation", {{"payment_id", payment.id}});
+    co_return;
+  }
+  log::info("payment failed: its command was given up before Stripe was asked", {{"payment_id", payment.id}});
+  if (auto published = co_await publish_owed(*failed.event); !published) {
+    log::warn("given-up payment's event left to the outbox relay", {{"payment_id", payment.id}});
+  }
+}
+
+awaitable<Status> CommandProcessor::dead_letter(events::IncomingMessage message, std::string reason, ErrorCode code) {
   // Redacted before it leaves: a card number or a one-time code in the command (or a card number as its
   // key) must not land in another topic. `reason` is in the project's own words (events::dlq_reason).
   const events::DlqPayload payload = events::redact_for_dlq(message.value);
-  events::Headers headers{{"dlq-reason", reason},
+  events::Headers headers{{std::string(events::kDlqReasonHeader), reason},
+                          {std::string(events::kDlqErrorCodeHeader), std::string(to_string(code))},
                           {"dlq-original-topic", message.topic},
                           {"dlq-original-bytes", std::to_string(payload.original_bytes)}};
-  if (payload.redacted) headers.emplace_back("dlq-redacted", "true");
+  if (payload.redacted) headers.emplace_back(events::kDlqRedactedHeader, "true");
   if (message.offset >= 0) {
     headers.emplace_back("dlq-original-partition", std::to_string(message.partition));
     headers.emplace_back("dlq-original-offset", std::to_string(message.offset));
   }
+  if (const int replays = events::replay_count(message.headers); replays > 0) {
+    headers.emplace_back(events::kDlqReplayedHeader, std::to_string(replays));
+  }
   headers.emplace_back("dlq-failed-at", rfc3339_now());
   events::OutgoingMessage out{deps_.topics.commands_dlq, redact_card_numbers(message.key, events::kRedacted),
                               payload.value, std::move(headers)};
-  auto delivered = co_await publish(std::move(out));
-  if (!delivered) co_return false;
+  if (auto delivered = co_await publish(std::move(out)); !delivered) co_return delivered;
   deps_.metrics.counter("payments_worker_dead_letters_total", "Commands sent to payment-commands-dlq").add();
   log::warn("command dead-lettered", {{"key", redact_card_numbers(message.key.substr(0, 64), events::kRedacted)},
                                       {"reason", reason}});
-  co_return true;
+  co_return Ok{};
 }
 
 }  // namespace payments::worker

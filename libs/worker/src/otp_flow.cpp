@@ -66,7 +66,7 @@ std::string destination_hash_of(const store::StoredChallenge& stored, const OtpD
 
 }  // namespace
 
-awaitable<bool> CommandProcessor::publish_code(const store::PaymentRecord& payment, const OtpChallenge& challenge,
+awaitable<Status> CommandProcessor::publish_code(const store::PaymentRecord& payment, const OtpChallenge& challenge,
                                                const std::string& channel, const std::string& destination,
                                                const std::string& code) {
   const std::string& payment_id = payment.id;
@@ -78,19 +78,17 @@ awaitable<bool> CommandProcessor::publish_code(const store::PaymentRecord& payme
                               format_rfc3339(challenge.expires_at),
                               payment.merchant_id};
   events::OutgoingMessage message{deps_.topics.otp, payment_id, events::serialize(otp), {}};
-  if (!co_await publish(std::move(message))) co_return false;
+  if (auto delivered = co_await publish(std::move(message)); !delivered) co_return delivered;
   const std::uint32_t seq = challenge.seq;
   auto marked = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.mark_delivered(payment_id, seq); });
-  co_return marked.has_value();
+  if (!marked) co_return std::move(marked).error();
+  co_return Ok{};
 }
 
-awaitable<bool> CommandProcessor::start_otp(const store::PaymentRecord& payment, const OtpDelivery& delivery) {
+awaitable<Status> CommandProcessor::start_otp(const store::PaymentRecord& payment, const OtpDelivery& delivery) {
   const auto now = std::chrono::system_clock::now();
   auto issued = issue_otp(payment.id, options_.otp_policy, now, deps_.random, deps_.otp_hasher);
-  if (!issued) {
-    log::error("cannot issue a one-time code", {{"payment_id", payment.id}, {"error", issued.error().message}});
-    co_return false;
-  }
+  if (!issued) co_return std::move(issued).error();
   store::StoredChallenge stored{issued->challenge, delivery.channel,
                                 mask_otp_destination(delivery.channel, delivery.destination), 0, "issued", 0,
                                 options_.otp_policy.max_resends,
@@ -105,14 +103,14 @@ awaitable<bool> CommandProcessor::start_otp(const store::PaymentRecord& payment,
   const auto limit = destination_limit(options_.otp_policy, now);
   auto started = co_await runtime::run_blocking(deps_.blocking,
                                                 [&] { return deps_.otps.start(wait, stored, limit, refusal); });
-  if (!started) co_return false;
+  if (!started) co_return std::move(started).error();
   // Raced: someone else moved the payment. Rate limited: it failed. Either way the caller re-reads it (and
   // publishes the payment-failed event it owes).
-  if (started.value() == store::CodeSendOutcome::raced) co_return true;
+  if (started.value() == store::CodeSendOutcome::raced) co_return Ok{};
   if (started.value() == store::CodeSendOutcome::rate_limited) {
     log::warn("one-time code refused: the destination is over its hourly limit; payment failed",
               {{"payment_id", payment.id}, {"channel", delivery.channel}});
-    co_return true;
+    co_return Ok{};
   }
   log::info("one-time code issued", {{"payment_id", payment.id}, {"channel", delivery.channel}});
   co_return co_await publish_code(payment, issued->challenge, delivery.channel, delivery.destination,
@@ -121,18 +119,18 @@ awaitable<bool> CommandProcessor::start_otp(const store::PaymentRecord& payment,
 
 // A redelivered command finds the code issued but never published (the worker died in between): the code is
 // gone (only its hash was kept), so a fresh one replaces it.
-awaitable<bool> CommandProcessor::deliver_otp(const store::PaymentRecord& payment) {
+awaitable<Status> CommandProcessor::deliver_otp(const store::PaymentRecord& payment) {
   auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.find(payment.id); });
-  if (!found) co_return false;
-  if (!found.value()) co_return true;
+  if (!found) co_return std::move(found).error();
+  if (!found.value()) co_return Ok{};
   const store::StoredChallenge stored = *found.value();
-  if (stored.delivered_seq >= stored.challenge.seq || stored.challenge.state != OtpState::active) co_return true;
+  if (stored.delivered_seq >= stored.challenge.seq || stored.challenge.state != OtpState::active) co_return Ok{};
 
   auto request = events::parse_payment_request(payment.request_json);
-  if (!request || !request->otp) co_return true;
+  if (!request || !request->otp) co_return Ok{};
   const auto now = std::chrono::system_clock::now();
   auto code = generate_otp_code(options_.otp_policy.digits, deps_.random);
-  if (!code) co_return false;
+  if (!code) co_return std::move(code).error();
   store::StoredChallenge fresh = stored;
   fresh.destination_hash = destination_hash_of(stored, *request->otp, deps_.otp_hasher);
   store::StoredChallenge refused = fresh;  // the undelivered code stays; nothing goes out
@@ -145,11 +143,11 @@ awaitable<bool> CommandProcessor::deliver_otp(const store::PaymentRecord& paymen
   const auto limit = destination_limit(options_.otp_policy, now);
   auto sent = co_await runtime::run_blocking(
       deps_.blocking, [&] { return deps_.otps.send_code(fresh, refused, stored.version, limit); });
-  if (!sent) co_return false;
-  if (sent.value() == store::CodeSendOutcome::raced) co_return true;
+  if (!sent) co_return std::move(sent).error();
+  if (sent.value() == store::CodeSendOutcome::raced) co_return Ok{};
   if (sent.value() == store::CodeSendOutcome::rate_limited) {
     log::warn("one-time code not re-issued: the destination is over its hourly limit", {{"payment_id", payment.id}});
-    co_return true;
+    co_return Ok{};
   }
   co_return co_await publish_code(payment, fresh.challenge, request->otp->channel, request->otp->destination,
                                   code.value());
@@ -159,7 +157,10 @@ awaitable<CommandProcessor::WaitingChallenge> CommandProcessor::load_waiting(con
                                                                             const std::string& merchant_id) {
   WaitingChallenge out;
   auto payment = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
-  if (!payment) co_return out;
+  if (!payment) {
+    out.error = std::move(payment).error();
+    co_return out;
+  }
   out.kind = WaitingChallenge::Kind::ignored;
   // Another merchant's payment is treated as no payment at all.
   if (!payment.value() || payment.value()->merchant_id != merchant_id ||
@@ -170,6 +171,7 @@ awaitable<CommandProcessor::WaitingChallenge> CommandProcessor::load_waiting(con
   auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.find(payment_id); });
   if (!found) {
     out.kind = WaitingChallenge::Kind::unavailable;
+    out.error = std::move(found).error();
     co_return out;
   }
   if (!found.value()) {
@@ -182,17 +184,17 @@ awaitable<CommandProcessor::WaitingChallenge> CommandProcessor::load_waiting(con
   co_return out;
 }
 
-awaitable<bool> CommandProcessor::send_otp(const events::CommandEnvelope& command) {
+awaitable<Status> CommandProcessor::send_otp(const events::CommandEnvelope& command) {
   for (int attempt = 0; attempt < kMaxConflicts; ++attempt) {
     auto waiting = co_await load_waiting(command.payment_id, merchant_of(command));
-    if (waiting.kind == WaitingChallenge::Kind::unavailable) co_return false;
+    if (waiting.kind == WaitingChallenge::Kind::unavailable) co_return waiting.error;
     if (waiting.kind == WaitingChallenge::Kind::ignored) co_return co_await finish(command, waiting.reason);
     const store::StoredChallenge stored = waiting.stored;
     const store::PaymentRecord current = waiting.payment;
 
     const auto now = std::chrono::system_clock::now();
     auto outcome = resend_otp(stored.challenge, options_.otp_policy, now, deps_.random, deps_.otp_hasher);
-    if (!outcome) co_return false;
+    if (!outcome) co_return std::move(outcome).error();
     store::StoredChallenge next = stored;
     next.challenge = outcome->challenge;
     if (!outcome->resent()) {
@@ -201,15 +203,15 @@ awaitable<bool> CommandProcessor::send_otp(const events::CommandEnvelope& comman
       const auto move = transition_for(deps_.topics, options_.environment, current, next.challenge);
       auto updated = co_await runtime::run_blocking(deps_.blocking,
                                                     [&] { return deps_.otps.update(next, stored.version, move); });
-      if (!updated) co_return false;
+      if (!updated) co_return std::move(updated).error();
       if (!updated.value()) continue;  // raced with the sweeper or another command: read again
-      if (!co_await flush_outbox(current.id)) co_return false;
+      if (auto flushed = co_await flush_outbox(current.id); !flushed) co_return flushed;
       co_return co_await finish(command, next.last_result);
     }
 
     // A new code: only if the destination is under its hourly limit, decided with the write.
     auto request = events::parse_payment_request(current.request_json);
-    if (!request || !request->otp) co_return false;
+    if (!request || !request->otp) co_return Error::internal("stored payment request has no one-time code delivery");
     next.destination_hash = destination_hash_of(stored, *request->otp, deps_.otp_hasher);
     next.last_result = "resent";
     store::StoredChallenge refused = stored;  // the current code stays valid; nothing goes out
@@ -218,24 +220,25 @@ awaitable<bool> CommandProcessor::send_otp(const events::CommandEnvelope& comman
     const auto limit = destination_limit(options_.otp_policy, now);
     auto sent = co_await runtime::run_blocking(
         deps_.blocking, [&] { return deps_.otps.send_code(next, refused, stored.version, limit); });
-    if (!sent) co_return false;
+    if (!sent) co_return std::move(sent).error();
     if (sent.value() == store::CodeSendOutcome::raced) continue;
     if (sent.value() == store::CodeSendOutcome::rate_limited) {
       log::warn("one-time code not resent: the destination is over its hourly limit", {{"payment_id", current.id}});
-      if (!co_await flush_outbox(current.id)) co_return false;
+      if (auto flushed = co_await flush_outbox(current.id); !flushed) co_return flushed;
       co_return co_await finish(command, refused.last_result);
     }
-    if (!co_await publish_code(current, next.challenge, request->otp->channel, request->otp->destination,
-                               *outcome->code)) {
-      co_return false;
+    if (auto published = co_await publish_code(current, next.challenge, request->otp->channel,
+                                               request->otp->destination, *outcome->code);
+        !published) {
+      co_return published;
     }
-    if (!co_await flush_outbox(current.id)) co_return false;
+    if (auto flushed = co_await flush_outbox(current.id); !flushed) co_return flushed;
     co_return co_await finish(command, next.last_result);
   }
-  co_return false;
+  co_return Error::unavailable("one-time code challenge kept changing under a resend");
 }
 
-awaitable<bool> CommandProcessor::verify_otp_code(const events::CommandEnvelope& command) {
+awaitable<Status> CommandProcessor::verify_otp_code(const events::CommandEnvelope& command) {
   // The submitted code is never logged, stored or dead-lettered.
   std::string submitted;
   if (auto data = json::parse(command.data_json, {.max_bytes = 1024, .max_depth = 2})) {
@@ -244,7 +247,7 @@ awaitable<bool> CommandProcessor::verify_otp_code(const events::CommandEnvelope&
   }
   for (int attempt = 0; attempt < kMaxConflicts; ++attempt) {
     auto waiting = co_await load_waiting(command.payment_id, merchant_of(command));
-    if (waiting.kind == WaitingChallenge::Kind::unavailable) co_return false;
+    if (waiting.kind == WaitingChallenge::Kind::unavailable) co_return waiting.error;
     if (waiting.kind == WaitingChallenge::Kind::ignored) co_return co_await finish(command, waiting.reason);
     const store::StoredChallenge stored = waiting.stored;
     const store::PaymentRecord current = waiting.payment;
@@ -257,15 +260,15 @@ awaitable<bool> CommandProcessor::verify_otp_code(const events::CommandEnvelope&
     const auto move = transition_for(deps_.topics, options_.environment, current, next.challenge);
     auto updated = co_await runtime::run_blocking(deps_.blocking,
                                                   [&] { return deps_.otps.update(next, stored.version, move); });
-    if (!updated) co_return false;
+    if (!updated) co_return std::move(updated).error();
     if (!updated.value()) continue;
     log::info("one-time code checked", {{"payment_id", current.id}, {"result", next.last_result},
                                         {"attempts_left", std::to_string(next.challenge.attempts_left)}});
     // Verified: the payment is processing now; charge it like any other.
-    if (!co_await drive(current.id)) co_return false;
+    if (auto driven = co_await drive(current.id); !driven) co_return driven;
     co_return co_await finish(command, next.last_result);
   }
-  co_return false;
+  co_return Error::unavailable("one-time code challenge kept changing under a verification");
 }
 
 awaitable<int> CommandProcessor::expire_due_otps() {
@@ -289,7 +292,7 @@ awaitable<int> CommandProcessor::expire_due_otps() {
     auto updated = co_await runtime::run_blocking(deps_.blocking,
                                                   [&] { return deps_.otps.update(next, stored.version, move); });
     if (!updated || !updated.value()) continue;  // a command got there first; it decided
-    if (!co_await flush_outbox(payment_id)) continue;
+    if (!co_await flush_outbox(payment_id)) continue;  // the relay publishes it
     log::info("one-time code expired; payment failed", {{"payment_id", payment_id}});
     ++expired;
   }

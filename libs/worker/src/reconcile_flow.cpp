@@ -20,6 +20,11 @@ using boost::asio::awaitable;
 // a second time, so an older payment is looked up by its metadata instead.
 constexpr auto kIdempotencyKeyLifetime = std::chrono::hours(23);
 
+// A row reconciliation could not finish is looked at again at its next check (claim_for_check's backoff).
+void note_failure(const Status& step) {
+  if (!step) log::warn("reconciliation step failed; tried again later", {{"error", step.error().message}});
+}
+
 bool older_than(const std::string& rfc3339, std::chrono::system_clock::duration age) {
   const auto at = parse_rfc3339(rfc3339);
   return at && std::chrono::system_clock::now() - *at > age;
@@ -40,22 +45,22 @@ awaitable<int> CommandProcessor::reconcile_once() {
     if (processing) {
       for (const auto& payment : processing.value()) {
         ++looked_at;
-        co_await reconcile_processing(payment);
+        note_failure(co_await reconcile_processing(payment));
       }
     }
     auto abandoned = co_await claim(PaymentStatus::requires_action, o.requires_action_timeout);
     if (abandoned) {
       for (const auto& payment : abandoned.value()) {
         ++looked_at;
-        co_await expire_requires_action(payment);
+        note_failure(co_await expire_requires_action(payment));
       }
     }
     auto unqueued = co_await claim(PaymentStatus::pending, o.unsettled_after);
     if (unqueued) {
       for (const auto& payment : unqueued.value()) {
         ++looked_at;
-        co_await republish(payment.id, payment.merchant_id, events::CommandType::payment_create,
-                           payment.request_json);
+        note_failure(co_await republish(payment.id, payment.merchant_id, events::CommandType::payment_create,
+                                        payment.request_json));
       }
     }
     auto refunds = co_await runtime::run_blocking(deps_.blocking, [this, &o] {
@@ -64,7 +69,7 @@ awaitable<int> CommandProcessor::reconcile_once() {
     if (refunds) {
       for (const auto& refund : refunds.value()) {
         ++looked_at;
-        co_await reconcile_refund(refund);
+        note_failure(co_await reconcile_refund(refund));
       }
     }
   } catch (const std::exception& e) {
@@ -77,38 +82,40 @@ awaitable<int> CommandProcessor::reconcile_once() {
   co_return looked_at;
 }
 
-awaitable<bool> CommandProcessor::reconcile_processing(const store::PaymentRecord& payment) {
+awaitable<Status> CommandProcessor::reconcile_processing(const store::PaymentRecord& payment) {
   log::info("reconciling a payment left processing", {{"payment_id", payment.id}});
   if (!payment.stripe_payment_intent_id.empty()) {
     StripeResult<PaymentIntent> intent = co_await retrieve_intent(payment.stripe_payment_intent_id);
-    if (!intent) co_return true;  // asked again at the next check
+    if (!intent) co_return Ok{};  // asked again at the next check
     co_return co_await apply_intent(payment.id, intent.value());
   }
   if (!older_than(payment.updated_at, kIdempotencyKeyLifetime)) {
     // No answer was recorded. Sent again with the same idempotency key, the request returns the first one's
     // result if it reached Stripe, or runs now if it never did: either way, one charge at most.
-    co_return co_await charge(payment, false) != Progress::unavailable;
+    auto progress = co_await charge(payment);
+    if (!progress) co_return std::move(progress).error();
+    co_return Ok{};
   }
   auto call = [this, id = payment.id](std::function<void(StripeResult<std::vector<PaymentIntent>>)> done) {
     deps_.stripe.search_payment_intents_by_metadata("payment_id", id, std::move(done));
   };
   auto found = co_await runtime::await_callback<StripeResult<std::vector<PaymentIntent>>>(std::move(call));
-  if (!found) co_return true;
+  if (!found) co_return Ok{};
   if (found.value().size() != 1) {
     // None: the charge never reached Stripe; several: not ours to pick. An operator decides either way.
     log::error("payment processing for over a day; Stripe holds " + std::to_string(found.value().size()) +
                    " intents for it; an operator must decide",
                {{"payment_id", payment.id}});
     deps_.metrics.counter("payments_worker_unresolvable_total", "Payments reconciliation cannot decide").add();
-    co_return true;
+    co_return Ok{};
   }
   co_return co_await apply_intent(payment.id, found.value().front());
 }
 
-awaitable<bool> CommandProcessor::expire_requires_action(const store::PaymentRecord& payment) {
+awaitable<Status> CommandProcessor::expire_requires_action(const store::PaymentRecord& payment) {
   // The customer may have finished after all (and the webhook been lost): Stripe's word first.
   StripeResult<PaymentIntent> now = co_await retrieve_intent(payment.stripe_payment_intent_id);
-  if (!now) co_return true;
+  if (!now) co_return Ok{};
   if (classify_payment_intent(now.value()) != IntentProgress::requires_action) {
     co_return co_await apply_intent(payment.id, now.value());
   }
@@ -123,7 +130,7 @@ awaitable<bool> CommandProcessor::expire_requires_action(const store::PaymentRec
     // E.g. the customer finished a moment ago and the intent can no longer be canceled: the next check sees it.
     log::warn("abandoned payment not canceled at Stripe",
               {{"payment_id", payment.id}, {"error", canceled.error().message}});
-    co_return true;
+    co_return Ok{};
   }
   // Stripe's canceled intent (cancellation_reason abandoned) says why, whether this or its webhook lands first.
   log::info("abandoned payment canceled at Stripe", {{"payment_id", payment.id}});
@@ -138,7 +145,7 @@ awaitable<StripeResult<PaymentIntent>> CommandProcessor::retrieve_intent(std::st
   co_return intent;
 }
 
-awaitable<bool> CommandProcessor::refresh_refund(const store::RefundRecord& refund) {
+awaitable<Status> CommandProcessor::refresh_refund(const store::RefundRecord& refund) {
   auto call = [this, &refund](std::function<void(StripeResult<Refund>)> done) {
     deps_.stripe.retrieve_refund(refund.stripe_refund_id, std::move(done));
   };
@@ -146,13 +153,13 @@ awaitable<bool> CommandProcessor::refresh_refund(const store::RefundRecord& refu
   if (!found) {
     log::warn("refund not retrieved; reconciliation will ask again",
               {{"refund_id", refund.id}, {"error", found.error().message}});
-    co_return true;
+    co_return Ok{};
   }
   // Asked by its own Stripe id, which the match rules check; the payment's intent is not needed.
   co_return co_await apply_refund_progress(refund, found.value(), {});
 }
 
-awaitable<bool> CommandProcessor::republish(const std::string& payment_id, const std::string& merchant_id,
+awaitable<Status> CommandProcessor::republish(const std::string& payment_id, const std::string& merchant_id,
                                             events::CommandType type, std::string data_json) {
   events::CommandEnvelope command;
   command.command_id = new_uuid_v4(deps_.random);
@@ -162,17 +169,16 @@ awaitable<bool> CommandProcessor::republish(const std::string& payment_id, const
   command.issued_at = rfc3339_now();
   command.data_json = std::move(data_json);
   events::OutgoingMessage message{deps_.topics.commands, payment_id, events::serialize_command(command), {}};
-  const Status delivered = co_await publish(std::move(message));
-  if (!delivered) co_return false;
+  if (auto delivered = co_await publish(std::move(message)); !delivered) co_return delivered;
   // Harmless if the first command was only late: applying the same request twice has one effect.
   log::warn("re-published a command that never reached Kafka",
             {{"payment_id", payment_id}, {"type", to_string(type)}});
   deps_.metrics.counter("payments_worker_republished_total", "Commands recorded but never queued, published again")
       .add();
-  co_return true;
+  co_return Ok{};
 }
 
-awaitable<bool> CommandProcessor::reconcile_refund(const store::RefundRecord& refund) {
+awaitable<Status> CommandProcessor::reconcile_refund(const store::RefundRecord& refund) {
   if (!refund.reserved) {
     const RefundCommandData data{refund.id, refund.requested_amount, refund.reason};
     co_return co_await republish(refund.payment_id, refund.merchant_id, events::CommandType::refund_create,
@@ -180,13 +186,14 @@ awaitable<bool> CommandProcessor::reconcile_refund(const store::RefundRecord& re
   }
   log::info("reconciling a pending refund", {{"refund_id", refund.id}});
   if (!refund.stripe_refund_id.empty()) {
-    if (!co_await refresh_refund(refund)) co_return false;
+    if (auto refreshed = co_await refresh_refund(refund); !refreshed) co_return refreshed;
     co_return co_await flush_outbox(refund.payment_id);
   }
   auto payment = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(refund.payment_id); });
-  if (!payment || !payment.value()) co_return false;
+  if (!payment) co_return std::move(payment).error();
+  if (!payment.value()) co_return Error::internal("the refunded payment " + refund.payment_id + " vanished");
   // As for charges: the same idempotency key returns the first request's refund, or makes it now.
-  if (!co_await refund_at_stripe(*payment.value(), refund, false)) co_return false;
+  if (auto refunded = co_await refund_at_stripe(*payment.value(), refund); !refunded) co_return refunded;
   co_return co_await flush_outbox(refund.payment_id);
 }
 

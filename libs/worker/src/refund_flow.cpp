@@ -5,7 +5,6 @@
 #include "payments/events/payment_events.hpp"
 #include "payments/runtime/awaitable.hpp"
 #include "payments/worker/command_processor.hpp"
-#include "backoff.hpp"
 #include "owed_events.hpp"
 #include "payments/core/stripe_keys.hpp"
 
@@ -16,7 +15,7 @@ using boost::asio::awaitable;
 
 }  // namespace
 
-awaitable<bool> CommandProcessor::create_refund(const events::CommandEnvelope& command) {
+awaitable<Status> CommandProcessor::create_refund(const events::CommandEnvelope& command) {
   auto request = events::parse_refund_request(command.data_json, true);
   if (!request) {
     // Without a usable refund_id there is no refund to record; tell the producer on payment-refunded.
@@ -31,7 +30,7 @@ awaitable<bool> CommandProcessor::create_refund(const events::CommandEnvelope& c
     if (!request.error().field.empty()) message = request.error().field + " " + message;
     e.failure = events::Failure{std::string(to_string(request.error().code)), "", message};
     events::OutgoingMessage out{deps_.topics.refunded, command.payment_id, events::serialize(e), {}};
-    if (!co_await publish(std::move(out))) co_return false;
+    if (auto delivered = co_await publish(std::move(out)); !delivered) co_return delivered;
     co_return co_await finish(command, "rejected");
   }
   const RefundCommandData& r = request.value();
@@ -48,7 +47,7 @@ awaitable<bool> CommandProcessor::create_refund(const events::CommandEnvelope& c
   {
     auto payment = co_await runtime::run_blocking(deps_.blocking,
                                                   [&] { return deps_.payments.find(command.payment_id); });
-    if (!payment) co_return false;
+    if (!payment) co_return std::move(payment).error();
     // Another merchant's payment is no payment: the refund is refused as payment_not_found.
     if (payment.value() && payment.value()->merchant_id == proposed.merchant_id) {
       proposed.currency = payment.value()->currency;
@@ -61,7 +60,7 @@ awaitable<bool> CommandProcessor::create_refund(const events::CommandEnvelope& c
   };
   auto reserved = co_await runtime::run_blocking(deps_.blocking,
                                                  [&] { return deps_.refunds.reserve(proposed, on_rejected); });
-  if (!reserved) co_return false;
+  if (!reserved) co_return std::move(reserved).error();
   const store::RefundRecord refund = reserved->refund;
 
   if (refund.request_hash != proposed.request_hash || refund.merchant_id != proposed.merchant_id) {
@@ -74,21 +73,22 @@ awaitable<bool> CommandProcessor::create_refund(const events::CommandEnvelope& c
     none.status = PaymentStatus::failed;
     auto event = refund_event(deps_.topics, none, refund);
     events::OutgoingMessage out{event->topic, command.payment_id, event->payload, {}};
-    if (!co_await publish(std::move(out))) co_return false;
+    if (auto delivered = co_await publish(std::move(out)); !delivered) co_return delivered;
   }
   if (refund.status == RefundStatus::pending && refund.reserved) {
     auto payment = co_await runtime::run_blocking(deps_.blocking,
                                                   [&] { return deps_.payments.find(command.payment_id); });
-    if (!payment || !payment.value()) co_return false;
-    if (!co_await refund_at_stripe(*payment.value(), refund)) co_return false;
+    if (!payment) co_return std::move(payment).error();
+    if (!payment.value()) co_return Error::internal("the refunded payment " + command.payment_id + " vanished");
+    if (auto refunded = co_await refund_at_stripe(*payment.value(), refund); !refunded) co_return refunded;
   }
-  if (!co_await flush_outbox(command.payment_id)) co_return false;
+  if (auto flushed = co_await flush_outbox(command.payment_id); !flushed) co_return flushed;
   log::info("refund processed", {{"payment_id", command.payment_id}, {"refund_id", refund.id}});
   co_return co_await finish(command, "applied");
 }
 
-awaitable<bool> CommandProcessor::refund_at_stripe(const store::PaymentRecord& payment,
-                                                   const store::RefundRecord& refund, bool retry) {
+awaitable<Status> CommandProcessor::refund_at_stripe(const store::PaymentRecord& payment,
+                                                     const store::RefundRecord& refund) {
   payments::RefundRequest request{.payment_intent = payment.stripe_payment_intent_id,
                                   .amount = refund.amount,
                                   .reason = refund.reason,
@@ -96,35 +96,30 @@ awaitable<bool> CommandProcessor::refund_at_stripe(const store::PaymentRecord& p
                                                {"refund_id", refund.id},
                                                {"merchant_id", payment.merchant_id}},
                                   .idempotency_key = refund.stripe_idempotency_key};
-  const auto deadline = retry ? options_.retry_deadline : std::chrono::milliseconds(0);
-  Backoff backoff(options_.retry_initial_delay, options_.retry_max_delay, deadline, refund.id);
-  for (;;) {
-    auto call = [this, &request](std::function<void(StripeResult<Refund>)> done) {
-      deps_.stripe.create_refund(request, std::move(done));
-    };
-    StripeResult<Refund> result = co_await runtime::await_callback<StripeResult<Refund>>(std::move(call));
-    if (result) co_return co_await apply_refund_progress(refund, result.value(), payment.stripe_payment_intent_id);
-    const StripeError& e = result.error();
-    if (e.kind == StripeFailureKind::declined || e.kind == StripeFailureKind::invalid_request ||
-        e.kind == StripeFailureKind::not_found) {
-      const RefundSettlement refused{RefundStatus::failed, "", e.code.empty() ? "refund_failed" : e.code, e.message};
-      co_return co_await settle_refund(refund, refused);
-    }
-    if (!is_retryable(e.kind) || !backoff.can_wait()) {
-      log::warn("refund outcome unresolved; left pending for reconciliation",
-                {{"refund_id", refund.id}, {"reason", std::string(to_string(e.kind)) + ": " + e.message}});
-      co_return true;
-    }
-    co_await backoff.wait();
+  auto call = [this, &request](std::function<void(StripeResult<Refund>)> done) {
+    deps_.stripe.create_refund(request, std::move(done));
+  };
+  StripeResult<Refund> result = co_await runtime::await_callback<StripeResult<Refund>>(std::move(call));
+  if (result) co_return co_await apply_refund_progress(refund, result.value(), payment.stripe_payment_intent_id);
+  const StripeError& e = result.error();
+  if (e.kind == StripeFailureKind::declined || e.kind == StripeFailureKind::invalid_request ||
+      e.kind == StripeFailureKind::not_found) {
+    const RefundSettlement refused{RefundStatus::failed, "", e.code.empty() ? "refund_failed" : e.code, e.message};
+    co_return co_await settle_refund(refund, refused);
   }
+  // The client retried as long as STRIPE_RETRY_DEADLINE_SECONDS allowed; the refund stays pending, with its
+  // idempotency key, for reconciliation.
+  log::warn("refund outcome unresolved; left pending for reconciliation",
+            {{"refund_id", refund.id}, {"reason", std::string(to_string(e.kind)) + ": " + e.message}});
+  co_return Ok{};
 }
 
-awaitable<bool> CommandProcessor::apply_refund_progress(const store::RefundRecord& refund, const Refund& stripe_refund,
+awaitable<Status> CommandProcessor::apply_refund_progress(const store::RefundRecord& refund, const Refund& stripe_refund,
                                                         std::string_view payment_intent) {
   const RefundFacts facts{refund.stripe_refund_id, payment_intent, refund.amount, refund.currency};
   if (const auto mismatch = refund_mismatch(facts, stripe_refund)) {
     note_mismatch(*mismatch, refund.payment_id, stripe_refund.id);  // the refund stays as it is
-    co_return true;
+    co_return Ok{};
   }
   switch (classify_refund(stripe_refund)) {
     case RefundProgress::succeeded: {
@@ -142,13 +137,14 @@ awaitable<bool> CommandProcessor::apply_refund_progress(const store::RefundRecor
       const std::string stripe_id = stripe_refund.id;
       auto noted = co_await runtime::run_blocking(
           deps_.blocking, [&] { return deps_.refunds.note_stripe_refund(refund.id, stripe_id); });
-      co_return noted.has_value();
+      if (!noted) co_return std::move(noted).error();
+      co_return Ok{};
     }
   }
-  co_return true;
+  co_return Ok{};
 }
 
-awaitable<bool> CommandProcessor::settle_refund(const store::RefundRecord& refund,
+awaitable<Status> CommandProcessor::settle_refund(const store::RefundRecord& refund,
                                                 const RefundSettlement& settlement) {
   const auto topics = deps_.topics;
   auto event = [topics](const store::PaymentRecord& p, const store::RefundRecord& r) {
@@ -158,12 +154,12 @@ awaitable<bool> CommandProcessor::settle_refund(const store::RefundRecord& refun
     return deps_.refunds.settle(refund.id, settlement.outcome, settlement.stripe_refund_id, settlement.failure_code,
                                 settlement.failure_message, event);
   });
-  if (!settled) co_return false;
+  if (!settled) co_return std::move(settled).error();
   if (settled.value()) {
     log::info("refund settled", {{"refund_id", refund.id}, {"status", to_string(settlement.outcome)},
                                  {"failure_code", settlement.failure_code}});
   }
-  co_return true;
+  co_return Ok{};
 }
 
 }  // namespace payments::worker

@@ -18,7 +18,7 @@ constexpr int kMaxAttempts = 4;  // compare-and-set races with a concurrent writ
 
 }  // namespace
 
-awaitable<bool> CommandProcessor::apply_stripe_event(const events::CommandEnvelope& command) {
+awaitable<Status> CommandProcessor::apply_stripe_event(const events::CommandEnvelope& command) {
   auto parsed = stripe::parse_event(command.data_json);
   if (!parsed) {
     co_return co_await dead_letter_command(command, events::dlq_reason("unreadable Stripe event", parsed.error()));
@@ -32,22 +32,22 @@ awaitable<bool> CommandProcessor::apply_stripe_event(const events::CommandEnvelo
       if (!intent) {
         co_return co_await dead_letter_command(command, "unreadable PaymentIntent in a Stripe event");
       }
-      if (!co_await apply_intent(command.payment_id, intent.value())) co_return false;
+      if (auto applied = co_await apply_intent(command.payment_id, intent.value()); !applied) co_return applied;
       break;
     }
     case StripeEventUse::refund_update:
-      if (!co_await apply_refund_event(command.payment_id, event)) co_return false;
+      if (auto applied = co_await apply_refund_event(command.payment_id, event); !applied) co_return applied;
       break;
     case StripeEventUse::charge_refunded:
       // A Charge carries only totals; the refunds it counts are settled by asking Stripe about each pending one.
-      if (!co_await check_pending_refunds(command.payment_id)) co_return false;
+      if (auto checked = co_await check_pending_refunds(command.payment_id); !checked) co_return checked;
       break;
     case StripeEventUse::dispute_created: {
       auto dispute = stripe::parse_dispute(event.object_json);
       if (!dispute) {
         co_return co_await dead_letter_command(command, "unreadable dispute in a Stripe event");
       }
-      if (!co_await record_dispute(command.payment_id, dispute.value())) co_return false;
+      if (auto recorded = co_await record_dispute(command.payment_id, dispute.value()); !recorded) co_return recorded;
       break;
     }
     case StripeEventUse::unused: co_return co_await finish(command, "ignored");
@@ -55,32 +55,32 @@ awaitable<bool> CommandProcessor::apply_stripe_event(const events::CommandEnvelo
   co_return co_await finish(command, "applied");
 }
 
-awaitable<bool> CommandProcessor::record_dispute(const std::string& payment_id, const Dispute& d) {
+awaitable<Status> CommandProcessor::record_dispute(const std::string& payment_id, const Dispute& d) {
   const store::PaymentDispute record{d.id, d.status, d.reason, d.amount, ""};
   auto recorded = co_await runtime::run_blocking(deps_.blocking,
                                                  [&] { return deps_.payments.record_dispute(payment_id, record); });
-  if (!recorded) co_return false;
+  if (!recorded) co_return std::move(recorded).error();
   deps_.metrics.counter("payments_worker_disputes_total", "Disputes Stripe reported on payments").add();
   log::warn("payment disputed", {{"payment_id", payment_id}, {"dispute_id", d.id}, {"reason", d.reason},
                                  {"recorded", recorded.value() ? "true" : "false"}});
-  co_return true;
+  co_return Ok{};
 }
 
-awaitable<bool> CommandProcessor::apply_intent(const std::string& payment_id, const PaymentIntent& intent) {
+awaitable<Status> CommandProcessor::apply_intent(const std::string& payment_id, const PaymentIntent& intent) {
   const ChargeOutcome outcome = charge_outcome(StripeResult<PaymentIntent>(intent));
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     auto found = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
-    if (!found) co_return false;
+    if (!found) co_return std::move(found).error();
     if (!found.value()) {
       log::warn("Stripe reported on an unknown payment", {{"payment_id", payment_id}, {"intent", intent.id}});
-      co_return true;
+      co_return Ok{};
     }
     const store::PaymentRecord payment = *found.value();
     const PaymentFacts facts{payment.id, payment.merchant_id, payment.stripe_payment_intent_id, payment.amount,
                              payment.currency};
     if (const auto mismatch = intent_mismatch(facts, intent, options_.stripe_live)) {
       note_mismatch(*mismatch, payment_id, intent.id);  // the payment stays as it is
-      co_return true;
+      co_return Ok{};
     }
     if (outcome.kind != ChargeOutcome::Kind::settled || !awaits_charge_outcome(payment.status) ||
         !can_transition(payment.status, outcome.status)) {
@@ -88,38 +88,40 @@ awaitable<bool> CommandProcessor::apply_intent(const std::string& payment_id, co
                                                     {"status", to_string(payment.status)}});
       break;
     }
-    const Progress progress = co_await record_outcome(payment, outcome);
-    if (progress == Progress::unavailable) co_return false;
-    if (progress == Progress::moved) break;
+    auto progress = co_await record_outcome(payment, outcome);
+    if (!progress) co_return std::move(progress).error();
+    if (progress.value() == Progress::moved) break;
     // Another writer moved the payment first: the move is judged again against where it now is.
   }
   co_return co_await flush_outbox(payment_id);
 }
 
-awaitable<bool> CommandProcessor::apply_refund_event(const std::string& payment_id, const StripeEvent& event) {
+awaitable<Status> CommandProcessor::apply_refund_event(const std::string& payment_id, const StripeEvent& event) {
   auto stripe_refund = stripe::parse_refund(event.object_json);
   if (!stripe_refund) {
     log::warn("Stripe refund event unreadable", {{"event_id", event.id}, {"error", stripe_refund.error().message}});
-    co_return true;
+    co_return Ok{};
   }
   auto found = co_await runtime::run_blocking(deps_.blocking, [&] {
     return event.metadata_refund_id.empty() ? deps_.refunds.find_by_stripe_id(event.object_id)
                                             : deps_.refunds.find(event.metadata_refund_id);
   });
-  if (!found) co_return false;
+  if (!found) co_return std::move(found).error();
   if (!found.value() || found.value()->payment_id != payment_id) {
     log::warn("Stripe reported on a refund this service did not make",
               {{"payment_id", payment_id}, {"stripe_refund_id", event.object_id}});
-    co_return true;
+    co_return Ok{};
   }
   const store::RefundRecord refund = *found.value();
   std::string payment_intent;  // needed only while the refund has no Stripe id of its own
   if (refund.stripe_refund_id.empty()) {
     auto payment = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.payments.find(payment_id); });
-    if (!payment) co_return false;
+    if (!payment) co_return std::move(payment).error();
     if (payment.value()) payment_intent = payment.value()->stripe_payment_intent_id;
   }
-  if (!co_await apply_refund_progress(refund, stripe_refund.value(), payment_intent)) co_return false;
+  if (auto applied = co_await apply_refund_progress(refund, stripe_refund.value(), payment_intent); !applied) {
+    co_return applied;
+  }
   co_return co_await flush_outbox(payment_id);
 }
 
@@ -133,12 +135,12 @@ void CommandProcessor::note_mismatch(std::string_view reason, std::string_view p
             {{"payment_id", payment_id}, {"stripe_id", stripe_id}, {"reason", reason}});
 }
 
-awaitable<bool> CommandProcessor::check_pending_refunds(const std::string& payment_id) {
+awaitable<Status> CommandProcessor::check_pending_refunds(const std::string& payment_id) {
   auto refunds = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.refunds.for_payment(payment_id); });
-  if (!refunds) co_return false;
+  if (!refunds) co_return std::move(refunds).error();
   for (const auto& refund : refunds.value()) {
     if (refund.status != RefundStatus::pending || !refund.reserved || refund.stripe_refund_id.empty()) continue;
-    if (!co_await refresh_refund(refund)) co_return false;
+    if (auto refreshed = co_await refresh_refund(refund); !refreshed) co_return refreshed;
   }
   co_return co_await flush_outbox(payment_id);
 }

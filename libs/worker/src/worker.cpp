@@ -63,17 +63,7 @@ struct Worker::Impl {
       auto it = queues.find(key);
       if (it == queues.end() || it->second.empty()) co_return;
       Job job = it->second.front();  // copied: `queues` may rehash while this coroutine waits
-      auto delay = std::chrono::milliseconds(200);
-      for (;;) {
-        const bool done = job.command ? co_await processor.process(*job.command)
-                                      : co_await processor.dead_letter(job.raw, job.reason);
-        if (done) break;
-        // A dependency is down: retry this command; committing past it would lose it.
-        metrics.counter("payments_worker_retries_total", "Commands retried because a dependency was down").add();
-        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, delay);
-        co_await timer.async_wait(boost::asio::use_awaitable);
-        delay = std::min(delay * 2, std::chrono::milliseconds(5'000));
-      }
+      co_await run_to_outcome(job);
       finished(job);
       it = queues.find(key);
       it->second.pop_front();
@@ -81,6 +71,39 @@ struct Worker::Impl {
         queues.erase(it);
         co_return;
       }
+    }
+  }
+
+  // Runs one command until it is done or given up (failure_policy.hpp): retried while the policy says so,
+  // the payment's later commands waiting behind it, other payments going on.
+  awaitable<void> run_to_outcome(const Job& job) {
+    // Seeded by the record's position, so that commands failing together do not come back together.
+    const auto seed = std::hash<std::string>{}(job.partition.topic) ^ static_cast<std::uint64_t>(job.offset) ^
+                      (static_cast<std::uint64_t>(job.partition.partition) << 48U);
+    CommandRetries retries(options.retry_policy, seed);
+    std::optional<Error> given_up;  // set once the policy gave up: only the give-up itself is retried then
+    for (;;) {
+      Status step = !job.command ? co_await processor.dead_letter(job.raw, job.reason)
+                    : given_up   ? co_await processor.give_up(*job.command, *given_up, retries.failed_rounds())
+                                 : co_await processor.process(*job.command);
+      if (step) co_return;
+      auto decision = retries.after(step.error());
+      if (decision.give_up && !given_up && job.command) {
+        given_up = step.error();
+        continue;
+      }
+      if (decision.give_up) decision = {false, options.retry_policy.transient.max_delay};  // DLQ write failed
+      metrics.counter("payments_worker_retries_total", "Command rounds retried after a failure",
+                      "class=\"" + std::string(to_string(classify(step.error().code))) + "\"")
+          .add();
+      if (retries.failed_rounds() == 1 || retries.failed_rounds() % 20 == 0) {
+        log::warn("command failed; retrying",
+                  {{"payment_id", job.command ? job.command->payment_id : std::string()},
+                   {"offset", std::to_string(job.offset)}, {"code", to_string(step.error().code)},
+                   {"rounds", std::to_string(retries.failed_rounds())}, {"error", step.error().message}});
+      }
+      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, decision.delay);
+      co_await timer.async_wait(boost::asio::use_awaitable);
     }
   }
 
@@ -140,6 +163,7 @@ struct Worker::Impl {
                                    : events::parse_command_envelope(message.value)) {
       key = envelope->payment_id;
       job.command = std::move(envelope).value();
+      job.command->replays = events::replay_count(message.headers);
       job.command->source_topic = message.topic;
       job.command->source_partition = message.partition;
       job.command->source_offset = message.offset;

@@ -25,6 +25,7 @@
 #include "payments/core/random.hpp"
 #include "payments/core/refund.hpp"
 #include "payments/events/commands.hpp"
+#include "payments/events/dlq.hpp"
 #include "payments/events/payment_events.hpp"
 #include "payments/store/payment_repository.hpp"
 #include "payments/store/refund_repository.hpp"
@@ -653,6 +654,8 @@ TEST_CASE("the DLQ headers the worker writes are exactly the ones the schema def
 
   // Values the way dead_letter formats them.
   const auto headers = obj({R"x("dlq-reason":"command envelope invalid (payment_id)")x",
+                            R"("dlq-error-code":)" + quoted(std::string(to_string(ErrorCode::internal))),
+                            R"("dlq-replayed":)" + quoted(std::to_string(events::kMaxDlqReplays)),
                             R"("dlq-original-topic":"payment-commands")", R"("dlq-original-bytes":"412")",
                             R"("dlq-original-partition":)" + quoted(std::to_string(std::int32_t{11})),
                             R"("dlq-original-offset":)" + quoted(std::to_string(std::int64_t{9007199254740993})),

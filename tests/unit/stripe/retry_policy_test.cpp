@@ -4,8 +4,8 @@
 
 using namespace std::chrono_literals;
 using payments::stripe::AttemptOutcome;
-using payments::stripe::backoff_delay;
-using payments::stripe::BackoffPolicy;
+using payments::backoff_delay;
+using payments::BackoffPolicy;
 using payments::stripe::should_retry;
 
 namespace {

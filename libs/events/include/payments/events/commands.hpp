@@ -41,6 +41,7 @@ struct CommandEnvelope {
   std::string source_topic;
   std::int32_t source_partition = -1;
   std::int64_t source_offset = -1;
+  int replays = 0;  // the record's dlq-replayed header: how often an operator replayed it from the DLQ
 };
 
 // Largest command accepted from Kafka; bigger ones go to the DLQ unread.

@@ -8,10 +8,24 @@
 #include <string_view>
 
 #include "payments/core/result.hpp"
+#include "payments/events/kafka.hpp"
 
 namespace payments::events {
 
 inline constexpr std::string_view kRedacted = "[redacted]";
+
+// The headers of a DLQ record (docs: README "Failure policy").
+inline constexpr std::string_view kDlqReasonHeader = "dlq-reason";        // why, in the project's words
+inline constexpr std::string_view kDlqErrorCodeHeader = "dlq-error-code";  // the ErrorCode, e.g. internal
+inline constexpr std::string_view kDlqRedactedHeader = "dlq-redacted";    // "true": the payload lost something
+// How many times `payments-admin dlq replay` re-published the command; copied onto the DLQ record when a
+// replayed command fails again.
+inline constexpr std::string_view kDlqReplayedHeader = "dlq-replayed";
+// A command replayed this many times is not replayed again.
+inline constexpr int kMaxDlqReplays = 3;
+
+// The dlq-replayed count of a record's headers: 0 when absent or not a small non-negative number.
+int replay_count(const Headers& headers);
 
 struct DlqPayload {
   std::string value;              // the command, with anything sensitive replaced by kRedacted

@@ -2,10 +2,12 @@
 // When to send a Stripe request again, following the official SDKs (stripe-node RequestSender._shouldRetry):
 // retry connection errors; never when the response says `Stripe-Should-Retry: false`, always when it says
 // `true`; otherwise retry 409 and every status >= 500; 429 only when the header says `true`.
-// Every retry reuses the same Idempotency-Key, so a retry never creates a second charge.
+// Every retry reuses the same Idempotency-Key, so a retry never creates a second charge. The delays between
+// attempts are the project's one backoff (core/backoff.hpp).
 
-#include <chrono>
 #include <optional>
+
+#include "payments/core/backoff.hpp"
 
 namespace payments::stripe {
 
@@ -18,14 +20,5 @@ struct AttemptOutcome {
 
 // Whether this outcome is worth another attempt (ignoring how many were made already).
 bool should_retry(const AttemptOutcome& outcome) noexcept;
-
-struct BackoffPolicy {
-  std::chrono::milliseconds initial_delay{500};
-  std::chrono::milliseconds max_delay{5000};
-};
-
-// Delay before retry number `retry` (1 = the first retry): initial_delay * 2^(retry-1), capped at max_delay,
-// then scaled by a jitter factor in [0.5, 1.0]: `jitter01` in [0, 1) picks where in that range.
-std::chrono::milliseconds backoff_delay(const BackoffPolicy& policy, int retry, double jitter01) noexcept;
 
 }  // namespace payments::stripe

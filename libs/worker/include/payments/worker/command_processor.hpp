@@ -17,6 +17,7 @@
 #include "payments/core/stripe_gateway.hpp"
 #include "payments/events/commands.hpp"
 #include "payments/events/kafka.hpp"
+#include "payments/events/payment_events.hpp"
 #include "payments/events/topics.hpp"
 #include "payments/runtime/batcher.hpp"
 #include "payments/store/payment_repository.hpp"
@@ -39,11 +40,6 @@ struct ReconcileOptions {
 };
 
 struct ProcessorOptions {
-  // How long a payment keeps retrying Stripe after transient failures before it is left `processing` for
-  // reconciliation.
-  std::chrono::milliseconds retry_deadline{60'000};
-  std::chrono::milliseconds retry_initial_delay{500};
-  std::chrono::milliseconds retry_max_delay{10'000};
   OtpPolicy otp_policy;
   ReconcileOptions reconcile;
   // Whose a command without a merchant_id is (KAFKA_DEFAULT_MERCHANT).
@@ -72,9 +68,19 @@ class CommandProcessor {
  public:
   CommandProcessor(ProcessorDependencies dependencies, ProcessorOptions options);
 
-  // Never throws. Returns false when the command could not be finished because a dependency (MySQL, Kafka)
-  // is unavailable: the caller must not commit past it and should retry it.
-  boost::asio::awaitable<bool> process(events::CommandEnvelope command);
+  // Never throws. An error says why the command could not be finished (a dependency down, a row that cannot
+  // be read, ...): the caller must not commit past it, and decides from the error's code whether to run it
+  // again or give it up (failure_policy.hpp).
+  boost::asio::awaitable<Status> process(events::CommandEnvelope command);
+
+  // The end of a command the failure policy gave up on, after `rounds` failed rounds ending in `cause`:
+  // it goes to payment-commands-dlq with the reason and the error code, and is not recorded as processed
+  // (so that `payments-admin dlq replay` runs it afresh once the cause is fixed). A payment.create whose
+  // payment Stripe was never asked about (none yet, or pending / otp_required) fails with
+  // failure.code = internal_error and its payment-failed event; one Stripe may have been asked about
+  // (processing, requires_action) stays for reconciliation: never guessed. An error only when the DLQ
+  // could not be written (Kafka down): the caller retries the give-up.
+  boost::asio::awaitable<Status> give_up(const events::CommandEnvelope& command, const Error& cause, int rounds);
 
   // Fails the payments whose one-time code expired with nobody verifying it. Returns how many.
   boost::asio::awaitable<int> expire_due_otps();
@@ -84,12 +90,14 @@ class CommandProcessor {
   // write is a compare-and-set. Returns how many payments and refunds it looked at.
   boost::asio::awaitable<int> reconcile_once();
 
-  // Sends a command that cannot be understood to payment-commands-dlq, unchanged, with the reason in headers.
-  boost::asio::awaitable<bool> dead_letter(events::IncomingMessage message, std::string reason);
+  // Sends a command that cannot be understood to payment-commands-dlq, unchanged (but redacted), with the
+  // reason, the error code and the replay count (`dlq-replayed` of `message`, when it was replayed) in headers.
+  boost::asio::awaitable<Status> dead_letter(events::IncomingMessage message, std::string reason,
+                                             ErrorCode code = ErrorCode::validation_error);
 
  private:
   struct Context;
-  boost::asio::awaitable<bool> create_payment(const events::CommandEnvelope& command);
+  boost::asio::awaitable<Status> create_payment(const events::CommandEnvelope& command);
   // A command to be recorded as processed in the same transaction as the outcome it leads to, when there is
   // one; `recorded` tells whether that happened.
   struct Completion {
@@ -97,38 +105,38 @@ class CommandProcessor {
     bool recorded = false;
   };
   // Moves the payment as far as it can go now. `known`: the payment as just read, when the caller has it.
-  boost::asio::awaitable<bool> drive(const std::string& payment_id, std::optional<store::PaymentRecord> known = {},
+  boost::asio::awaitable<Status> drive(const std::string& payment_id, std::optional<store::PaymentRecord> known = {},
                                      Completion* completion = nullptr);
   // What one step on a payment came to.
   enum class Progress {
-    unavailable,  // MySQL or Kafka failed: the command must be retried
     moved,        // this step moved the payment (and published the event it owed)
     raced,        // another writer moved it first: read it again
     stuck,        // nothing more can be learnt now (Stripe's answer unknown): reconciliation takes it
   };
-  // `retry`: keep retrying transient failures until the retry deadline; else one attempt (reconciliation).
-  boost::asio::awaitable<Progress> charge(const store::PaymentRecord& payment, bool retry = true,
-                                          Completion* completion = nullptr);
+  // One Stripe call (the client retries it by Stripe's rules within STRIPE_RETRY_DEADLINE_SECONDS); an error
+  // only when MySQL or Kafka failed.
+  boost::asio::awaitable<Result<Progress>> charge(const store::PaymentRecord& payment,
+                                                  Completion* completion = nullptr);
   // Writes a settled outcome over `payment` (as read) and publishes the event it owes.
-  boost::asio::awaitable<Progress> record_outcome(const store::PaymentRecord& payment, const ChargeOutcome& outcome,
+  boost::asio::awaitable<Result<Progress>> record_outcome(const store::PaymentRecord& payment, const ChargeOutcome& outcome,
                                                   Completion* completion = nullptr);
   // A status write over `from` (as read), group-committed with other commands' writes. False: another writer
   // moved the payment first; an error: MySQL failed.
   boost::asio::awaitable<Result<bool>> write_transition(const store::PaymentRecord& from, store::Transition transition,
                                                         Completion* completion = nullptr);
   // Moves the payment to where `intent` (as Stripe reports it) says, if that is a move forward.
-  boost::asio::awaitable<bool> apply_intent(const std::string& payment_id, const PaymentIntent& intent);
+  boost::asio::awaitable<Status> apply_intent(const std::string& payment_id, const PaymentIntent& intent);
   boost::asio::awaitable<StripeResult<PaymentIntent>> retrieve_intent(std::string payment_intent_id);
   // Asks Stripe where a reserved refund with a Stripe id stands and settles it accordingly. A refund Stripe
   // does not answer about is left as it is (reconciliation asks again); false only when MySQL failed.
-  boost::asio::awaitable<bool> refresh_refund(const store::RefundRecord& refund);
-  boost::asio::awaitable<bool> reject(const events::CommandEnvelope& command, const Error& error);
-  boost::asio::awaitable<bool> create_refund(const events::CommandEnvelope& command);
-  boost::asio::awaitable<bool> refund_at_stripe(const store::PaymentRecord& payment, const store::RefundRecord& refund,
-                                                bool retry = true);
+  boost::asio::awaitable<Status> refresh_refund(const store::RefundRecord& refund);
+  boost::asio::awaitable<Status> reject(const events::CommandEnvelope& command, const Error& error);
+  boost::asio::awaitable<Status> create_refund(const events::CommandEnvelope& command);
+  boost::asio::awaitable<Status> refund_at_stripe(const store::PaymentRecord& payment,
+                                                  const store::RefundRecord& refund);
   // Settles `refund` as `stripe_refund` says, when that Refund is really this one (refund_mismatch in
   // core/stripe_trust.hpp; `payment_intent` is the payment's, consulted while no Stripe id is recorded).
-  boost::asio::awaitable<bool> apply_refund_progress(const store::RefundRecord& refund, const Refund& stripe_refund,
+  boost::asio::awaitable<Status> apply_refund_progress(const store::RefundRecord& refund, const Refund& stripe_refund,
                                                      std::string_view payment_intent);
   // Counts and logs (ids only) a Stripe object refused by core/stripe_trust.hpp.
   void note_mismatch(std::string_view reason, std::string_view payment_id, std::string_view stripe_id);
@@ -138,41 +146,49 @@ class CommandProcessor {
     std::string failure_code;
     std::string failure_message;
   };
-  boost::asio::awaitable<bool> settle_refund(const store::RefundRecord& refund, const RefundSettlement& settlement);
+  boost::asio::awaitable<Status> settle_refund(const store::RefundRecord& refund, const RefundSettlement& settlement);
   // stripe_event_flow.cpp
-  boost::asio::awaitable<bool> apply_stripe_event(const events::CommandEnvelope& command);
-  boost::asio::awaitable<bool> apply_refund_event(const std::string& payment_id, const StripeEvent& event);
-  boost::asio::awaitable<bool> check_pending_refunds(const std::string& payment_id);
-  boost::asio::awaitable<bool> record_dispute(const std::string& payment_id, const Dispute& dispute);
+  boost::asio::awaitable<Status> apply_stripe_event(const events::CommandEnvelope& command);
+  boost::asio::awaitable<Status> apply_refund_event(const std::string& payment_id, const StripeEvent& event);
+  boost::asio::awaitable<Status> check_pending_refunds(const std::string& payment_id);
+  boost::asio::awaitable<Status> record_dispute(const std::string& payment_id, const Dispute& dispute);
   // reconcile_flow.cpp
-  boost::asio::awaitable<bool> reconcile_processing(const store::PaymentRecord& payment);
-  boost::asio::awaitable<bool> expire_requires_action(const store::PaymentRecord& payment);
-  boost::asio::awaitable<bool> republish(const std::string& payment_id, const std::string& merchant_id,
+  boost::asio::awaitable<Status> reconcile_processing(const store::PaymentRecord& payment);
+  boost::asio::awaitable<Status> expire_requires_action(const store::PaymentRecord& payment);
+  boost::asio::awaitable<Status> republish(const std::string& payment_id, const std::string& merchant_id,
                                          events::CommandType type, std::string data_json);
-  boost::asio::awaitable<bool> reconcile_refund(const store::RefundRecord& refund);
-  boost::asio::awaitable<bool> start_otp(const store::PaymentRecord& payment, const OtpDelivery& delivery);
-  boost::asio::awaitable<bool> deliver_otp(const store::PaymentRecord& payment);
+  boost::asio::awaitable<Status> reconcile_refund(const store::RefundRecord& refund);
+  boost::asio::awaitable<Status> start_otp(const store::PaymentRecord& payment, const OtpDelivery& delivery);
+  boost::asio::awaitable<Status> deliver_otp(const store::PaymentRecord& payment);
   // A payment waiting for its code, with its challenge; or why a command about codes has nothing to do.
   struct WaitingChallenge {
     enum class Kind { unavailable, ignored, waiting };
     Kind kind = Kind::unavailable;
+    Error error;         // for unavailable
     std::string reason;  // for ignored
     store::PaymentRecord payment;
     store::StoredChallenge stored;
   };
   boost::asio::awaitable<WaitingChallenge> load_waiting(const std::string& payment_id, const std::string& merchant_id);
-  boost::asio::awaitable<bool> send_otp(const events::CommandEnvelope& command);
-  boost::asio::awaitable<bool> verify_otp_code(const events::CommandEnvelope& command);
-  boost::asio::awaitable<bool> publish_code(const store::PaymentRecord& payment, const OtpChallenge& challenge,
+  boost::asio::awaitable<Status> send_otp(const events::CommandEnvelope& command);
+  boost::asio::awaitable<Status> verify_otp_code(const events::CommandEnvelope& command);
+  boost::asio::awaitable<Status> publish_code(const store::PaymentRecord& payment, const OtpChallenge& challenge,
                                             const std::string& channel, const std::string& destination,
                                             const std::string& code);
-  boost::asio::awaitable<bool> dead_letter_command(const events::CommandEnvelope& command, std::string reason);
-  boost::asio::awaitable<bool> flush_outbox(const std::string& payment_id);
+  boost::asio::awaitable<Status> dead_letter_command(const events::CommandEnvelope& command, std::string reason);
+  // The Kafka record a command was read from (or its serialized form), with its replay count, for the DLQ.
+  [[nodiscard]] events::IncomingMessage original_of(const events::CommandEnvelope& command) const;
+  // give_up's part for a payment.create: fail the payment if Stripe was never asked about it.
+  boost::asio::awaitable<void> fail_unasked(const events::CommandEnvelope& command);
+  // A payment-failed event for `command` without a payment row behind it; `step` makes its event id.
+  [[nodiscard]] events::OutgoingMessage failed_event(const events::CommandEnvelope& command, std::string_view step,
+                                                     events::Failure failure, bool echo_request) const;
+  boost::asio::awaitable<Status> flush_outbox(const std::string& payment_id);
   // Publishes one outbox event and marks it published.
-  boost::asio::awaitable<bool> publish_owed(const store::OutboxEvent& event);
+  boost::asio::awaitable<Status> publish_owed(const store::OutboxEvent& event);
   boost::asio::awaitable<Status> publish(events::OutgoingMessage message);
   // Records the command as processed (unless `recorded` says that happened already) and counts it.
-  boost::asio::awaitable<bool> finish(const events::CommandEnvelope& command, std::string outcome,
+  boost::asio::awaitable<Status> finish(const events::CommandEnvelope& command, std::string outcome,
                                       bool recorded = false);
   void count(const events::CommandEnvelope& command, const std::string& outcome);
   // Whose Stripe keys a merchant's operations use (see stripe_keys.hpp).

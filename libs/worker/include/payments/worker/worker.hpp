@@ -15,12 +15,15 @@
 #include "payments/events/kafka.hpp"
 #include "payments/events/record_signature.hpp"
 #include "payments/worker/command_processor.hpp"
+#include "payments/worker/failure_policy.hpp"
 
 namespace payments::worker {
 
 struct WorkerOptions {
   std::size_t max_in_flight = 512;
   std::chrono::milliseconds drain_timeout{30'000};
+  // When a failed command is run again, and when it is given up (failure_policy.hpp).
+  RetryPolicy retry_policy;
   std::chrono::milliseconds poll_interval{100};
   // How long the worker may sit at max_in_flight without polling before it pauses its partitions and goes
   // on polling (far below the consumer's max.poll.interval.ms of 300 s).
