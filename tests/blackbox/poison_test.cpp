@@ -108,7 +108,7 @@ TEST_CASE("poison commands end within seconds and the lag of every partition ret
   auto row = dlq_record(stack, "poison-row", 40s);
   REQUIRE(row.has_value());
   const auto given_up_after = std::chrono::steady_clock::now() - produced_at;
-  CHECK(header(*row, "dlq-error-code") == "internal");
+  CHECK(header(*row, "dlq-error-code") == "internal_error");
   CHECK(header(*row, "dlq-reason").find("gave up after 10 rounds") != std::string::npos);
   CHECK(given_up_after < 30s);
   CHECK(stack.refunds_for("poison-row").count == 0);
@@ -155,6 +155,6 @@ TEST_CASE("a payment.create given up before Stripe was asked fails its payment w
   CHECK(announced);
   auto record = dlq_record(stack, "otp-poison", 10s);
   REQUIRE(record.has_value());
-  CHECK(header(*record, "dlq-error-code") == "internal");
+  CHECK(header(*record, "dlq-error-code") == "internal_error");
   CHECK(stack.charges_for("otp-poison") == 0);
 }
