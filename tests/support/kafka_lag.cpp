@@ -16,7 +16,7 @@ std::int64_t consumer_lag(const events::KafkaConnection& kafka, const std::strin
                     error);
   };
   set("bootstrap.servers", kafka.brokers);
-  for (const auto& [name, value] : kafka.client_properties) set(name, value);
+  for (const auto& property : kafka.client_properties) set(property.name, property.value.reveal());
   set("group.id", group);  // only to read its committed offsets: this handle never joins the group
   std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)> handle(
       rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error), &rd_kafka_destroy);

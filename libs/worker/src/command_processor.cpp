@@ -43,25 +43,25 @@ CommandProcessor::CommandProcessor(ProcessorDependencies dependencies, Processor
       lookups_(
           deps_.blocking,
           never_throwing<Result<store::CommandLookup>, std::pair<std::string, std::string>>(
-          [&payments = deps_.payments](const std::vector<std::pair<std::string, std::string>>& commands) {
-            auto found = payments.lookup_all(commands);
-            if (found) return std::vector<Result<store::CommandLookup>>(found->begin(), found->end());
-            if (found.error().code != ErrorCode::internal || commands.size() == 1) {
-              return std::vector<Result<store::CommandLookup>>(commands.size(), found.error());
-            }
-            // One payment that cannot be read (e.g. a value that fails to decrypt) must not fail the commands
-            // it was batched with: each is looked up alone instead.
-            std::vector<Result<store::CommandLookup>> each;
-            for (const auto& command : commands) {
-              auto one = payments.lookup_all({command});
-              if (one) {
-                each.emplace_back(std::move(one->front()));
-              } else {
-                each.emplace_back(std::move(one).error());
-              }
-            }
-            return each;
-          }),
+              [&payments = deps_.payments](const std::vector<std::pair<std::string, std::string>>& commands) {
+                auto found = payments.lookup_all(commands);
+                if (found) return std::vector<Result<store::CommandLookup>>(found->begin(), found->end());
+                if (found.error().code != ErrorCode::internal || commands.size() == 1) {
+                  return std::vector<Result<store::CommandLookup>>(commands.size(), found.error());
+                }
+                // One payment that cannot be read (e.g. a value that fails to decrypt) must not fail the commands
+                // it was batched with: each is looked up alone instead.
+                std::vector<Result<store::CommandLookup>> each;
+                for (const auto& command : commands) {
+                  auto one = payments.lookup_all({command});
+                  if (one) {
+                    each.emplace_back(std::move(one->front()));
+                  } else {
+                    each.emplace_back(std::move(one).error());
+                  }
+                }
+                return each;
+              }),
           kMaxBatch),
       creates_(
           deps_.blocking,
