@@ -83,9 +83,16 @@ struct Worker::Impl {
     CommandRetries retries(options.retry_policy, seed);
     std::optional<Error> given_up;  // set once the policy gave up: only the give-up itself is retried then
     for (;;) {
-      Status step = !job.command ? co_await processor.dead_letter(job.raw, job.reason)
-                    : given_up   ? co_await processor.give_up(*job.command, *given_up, retries.failed_rounds())
-                                 : co_await processor.process(*job.command);
+      // One co_await per statement, its result a named local: GCC miscompiles co_await inside a conditional
+      // expression (the result read here was a default Error, so every command was given up at once).
+      Status step = Ok{};
+      if (!job.command) {
+        step = co_await processor.dead_letter(job.raw, job.reason);
+      } else if (given_up) {
+        step = co_await processor.give_up(*job.command, *given_up, retries.failed_rounds());
+      } else {
+        step = co_await processor.process(*job.command);
+      }
       if (step) co_return;
       auto decision = retries.after(step.error());
       if (decision.give_up && !given_up && job.command) {
