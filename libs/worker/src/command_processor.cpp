@@ -21,6 +21,20 @@ constexpr int kMaxSteps = 8;  // status moves one command may drive; a guard aga
 // transaction holds its row locks briefly.
 constexpr std::size_t kMaxBatch = 128;
 
+// A batch's store call, made unable to throw: Batcher runs it on a pool thread, where an exception would end
+// the process. One that escapes the store (a conversion, an allocation) fails each command of the batch as
+// internal, which the failure policy retries a few times and then gives up.
+template <typename Outcome, typename Item, typename Flush>
+auto never_throwing(Flush flush) {
+  return [flush = std::move(flush)](const std::vector<Item>& items) -> std::vector<Outcome> {
+    try {
+      return flush(items);
+    } catch (const std::exception& e) {
+      return std::vector<Outcome>(items.size(), Outcome(Error::internal(std::string("store call threw: ") + e.what())));
+    }
+  };
+}
+
 }  // namespace
 
 CommandProcessor::CommandProcessor(ProcessorDependencies dependencies, ProcessorOptions options)
@@ -28,41 +42,46 @@ CommandProcessor::CommandProcessor(ProcessorDependencies dependencies, Processor
       options_(options),
       lookups_(
           deps_.blocking,
-          [&payments = deps_.payments](const std::vector<std::pair<std::string, std::string>>& commands) {
-            auto found = payments.lookup_all(commands);
-            if (found) return std::vector<Result<store::CommandLookup>>(found->begin(), found->end());
-            if (found.error().code != ErrorCode::internal || commands.size() == 1) {
-              return std::vector<Result<store::CommandLookup>>(commands.size(), found.error());
-            }
-            // One payment that cannot be read (e.g. a value that fails to decrypt) must not fail the commands
-            // it was batched with: each is looked up alone instead.
-            std::vector<Result<store::CommandLookup>> each;
-            for (const auto& command : commands) {
-              auto one = payments.lookup_all({command});
-              if (one) {
-                each.emplace_back(std::move(one->front()));
-              } else {
-                each.emplace_back(std::move(one).error());
-              }
-            }
-            return each;
-          },
+          never_throwing<Result<store::CommandLookup>, std::pair<std::string, std::string>>(
+              [&payments = deps_.payments](const std::vector<std::pair<std::string, std::string>>& commands) {
+                auto found = payments.lookup_all(commands);
+                if (found) return std::vector<Result<store::CommandLookup>>(found->begin(), found->end());
+                if (found.error().code != ErrorCode::internal || commands.size() == 1) {
+                  return std::vector<Result<store::CommandLookup>>(commands.size(), found.error());
+                }
+                // One payment that cannot be read (e.g. a value that fails to decrypt) must not fail the commands
+                // it was batched with: each is looked up alone instead.
+                std::vector<Result<store::CommandLookup>> each;
+                for (const auto& command : commands) {
+                  auto one = payments.lookup_all({command});
+                  if (one) {
+                    each.emplace_back(std::move(one->front()));
+                  } else {
+                    each.emplace_back(std::move(one).error());
+                  }
+                }
+                return each;
+              }),
           kMaxBatch),
       creates_(
           deps_.blocking,
-          [&payments = deps_.payments](const std::vector<store::NewPayment>& rows) {
-            return payments.create_all(rows);
-          },
+          never_throwing<Result<store::CreateResult>, store::NewPayment>(
+              [&payments = deps_.payments](const std::vector<store::NewPayment>& rows) {
+                return payments.create_all(rows);
+              }),
           kMaxBatch),
       transitions_(
           deps_.blocking,
-          [&payments = deps_.payments](const std::vector<store::TransitionWrite>& w) { return payments.apply_all(w); },
+          never_throwing<Result<bool>, store::TransitionWrite>(
+              [&payments = deps_.payments](const std::vector<store::TransitionWrite>& w) {
+                return payments.apply_all(w);
+              }),
           kMaxBatch),
       published_(
           deps_.blocking,
-          [&payments = deps_.payments](const std::vector<std::string>& ids) {
+          never_throwing<Status, std::string>([&payments = deps_.payments](const std::vector<std::string>& ids) {
             return std::vector<Status>(ids.size(), payments.mark_published(ids));
-          },
+          }),
           kMaxBatch) {}
 
 awaitable<Status> CommandProcessor::publish(events::OutgoingMessage message) {

@@ -86,7 +86,7 @@ awaitable<Status> CommandProcessor::publish_code(const store::PaymentRecord& pay
 }
 
 awaitable<Status> CommandProcessor::start_otp(const store::PaymentRecord& payment, const OtpDelivery& delivery) {
-  const auto now = std::chrono::system_clock::now();
+  const auto now = deps_.clock.now();
   auto issued = issue_otp(payment.id, options_.otp_policy, now, deps_.random, deps_.otp_hasher);
   if (!issued) co_return std::move(issued).error();
   store::StoredChallenge stored{issued->challenge, delivery.channel,
@@ -128,7 +128,7 @@ awaitable<Status> CommandProcessor::deliver_otp(const store::PaymentRecord& paym
 
   auto request = events::parse_payment_request(payment.request_json);
   if (!request || !request->otp) co_return Ok{};
-  const auto now = std::chrono::system_clock::now();
+  const auto now = deps_.clock.now();
   auto code = generate_otp_code(options_.otp_policy.digits, deps_.random);
   if (!code) co_return std::move(code).error();
   store::StoredChallenge fresh = stored;
@@ -192,7 +192,7 @@ awaitable<Status> CommandProcessor::send_otp(const events::CommandEnvelope& comm
     const store::StoredChallenge stored = waiting.stored;
     const store::PaymentRecord current = waiting.payment;
 
-    const auto now = std::chrono::system_clock::now();
+    const auto now = deps_.clock.now();
     auto outcome = resend_otp(stored.challenge, options_.otp_policy, now, deps_.random, deps_.otp_hasher);
     if (!outcome) co_return std::move(outcome).error();
     store::StoredChallenge next = stored;
@@ -252,7 +252,7 @@ awaitable<Status> CommandProcessor::verify_otp_code(const events::CommandEnvelop
     const store::StoredChallenge stored = waiting.stored;
     const store::PaymentRecord current = waiting.payment;
 
-    const auto outcome = verify_otp(stored.challenge, submitted, options_.otp_policy, std::chrono::system_clock::now(),
+    const auto outcome = verify_otp(stored.challenge, submitted, options_.otp_policy, deps_.clock.now(),
                                     deps_.otp_hasher);
     store::StoredChallenge next = stored;
     next.challenge = outcome.challenge;
@@ -272,7 +272,7 @@ awaitable<Status> CommandProcessor::verify_otp_code(const events::CommandEnvelop
 }
 
 awaitable<int> CommandProcessor::expire_due_otps() {
-  const auto now = std::chrono::system_clock::now();
+  const auto now = deps_.clock.now();
   auto due = co_await runtime::run_blocking(deps_.blocking, [&] { return deps_.otps.due(now, 100); });
   if (!due) co_return 0;
   int expired = 0;

@@ -8,7 +8,7 @@
 
 namespace payments::worker {
 
-OutboxRelay::OutboxRelay(store::PaymentRepository& payments, events::Producer& producer,
+OutboxRelay::OutboxRelay(store::PaymentStore& payments, events::EventPublisher& producer,
                          boost::asio::thread_pool& blocking, MetricsRegistry& metrics, OutboxRelayOptions options)
     : payments_(payments),
       producer_(producer),

@@ -25,9 +25,10 @@ void note_failure(const Status& step) {
   if (!step) log::warn("reconciliation step failed; tried again later", {{"error", step.error().message}});
 }
 
-bool older_than(const std::string& rfc3339, std::chrono::system_clock::duration age) {
+bool older_than(const std::string& rfc3339, std::chrono::system_clock::duration age,
+                std::chrono::system_clock::time_point now) {
   const auto at = parse_rfc3339(rfc3339);
-  return at && std::chrono::system_clock::now() - *at > age;
+  return at && now - *at > age;
 }
 
 }  // namespace
@@ -89,7 +90,7 @@ awaitable<Status> CommandProcessor::reconcile_processing(const store::PaymentRec
     if (!intent) co_return Ok{};  // asked again at the next check
     co_return co_await apply_intent(payment.id, intent.value());
   }
-  if (!older_than(payment.updated_at, kIdempotencyKeyLifetime)) {
+  if (!older_than(payment.updated_at, kIdempotencyKeyLifetime, deps_.clock.now())) {
     // No answer was recorded. Sent again with the same idempotency key, the request returns the first one's
     // result if it reached Stripe, or runs now if it never did: either way, one charge at most.
     auto progress = co_await charge(payment);

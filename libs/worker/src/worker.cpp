@@ -83,7 +83,8 @@ struct Worker::Impl {
     CommandRetries retries(options.retry_policy, seed);
     std::optional<Error> given_up;  // set once the policy gave up: only the give-up itself is retried then
     for (;;) {
-      // (No co_await inside a conditional expression: GCC 12 evaluates both arms.)
+      // One co_await per statement, its result a named local: GCC miscompiles co_await inside a conditional
+      // expression (the result read here was a default Error, so every command was given up at once).
       Status step = Ok{};
       if (!job.command) {
         step = co_await processor.dead_letter(job.raw, job.reason);

@@ -20,18 +20,10 @@
 
 #include "payments/core/config.hpp"
 #include "payments/core/result.hpp"
+#include "payments/events/event_publisher.hpp"
 #include "payments/events/topics.hpp"
 
 namespace payments::events {
-
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-struct OutgoingMessage {
-  std::string topic;
-  std::string key;
-  std::string value;
-  Headers headers;
-};
 
 struct IncomingMessage {
   std::string topic;
@@ -58,18 +50,16 @@ struct ProducerOptions {
   std::vector<std::pair<std::string, std::string>> extra;
 };
 
-class Producer {
+class Producer final : public EventPublisher {
  public:
-  using DeliveryCallback = std::function<void(Status)>;
-
   static Result<std::unique_ptr<Producer>> create(const ProducerOptions& options);
-  ~Producer();
+  ~Producer() override;
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
 
   // Queues the message; `on_delivery` runs once, on the producer's own thread, with the broker's verdict.
   // A queue-full or invalid-topic refusal is reported through the callback too, so callers have one path.
-  void produce(OutgoingMessage message, DeliveryCallback on_delivery);
+  void produce(OutgoingMessage message, DeliveryCallback on_delivery) override;
   // Convenience for call sites that can block: waits for the delivery report.
   Status produce_and_wait(OutgoingMessage message);
   // Waits until every queued message has its delivery report, up to `timeout`. False if some are left.

@@ -15,65 +15,42 @@
 #include "payments/core/otp.hpp"
 #include "payments/store/database.hpp"
 #include "payments/store/payment_repository.hpp"
+#include "payments/store/otp_store.hpp"
 
 namespace payments::store {
 
-struct StoredChallenge {
-  OtpChallenge challenge;
-  std::string channel;
-  std::string destination_masked;
-  std::uint32_t delivered_seq = 0;  // the last seq whose code reached payment-otp
-  std::string last_result;          // the last verify/resend outcome, for /status
-  int version = 0;
-  int max_resends = 0;              // the policy's cap when the challenge started, for /status
-  std::string destination_hash;     // OtpHasher::destination_hash; empty for challenges started before it
-};
-
-// The per-destination limit a code must fit under: fewer than `max_codes` sent to `destination_hash` at or
-// after `since` (now - kOtpDestinationWindow).
-struct DestinationLimit {
-  int max_codes = 0;
-  OtpTime since{};
-};
-
-enum class CodeSendOutcome {
-  sent,          // written, and the send counted against the destination
-  raced,         // the payment or challenge was not at the expected version: nothing written
-  rate_limited,  // the destination is at its limit: the refusal was written instead, nothing counted
-};
-
-class OtpRepository {
+class OtpRepository final : public OtpStore {
  public:
   explicit OtpRepository(Database& database) : database_(database) {}
 
-  Result<std::optional<StoredChallenge>> find(const std::string& payment_id);
+  Result<std::optional<StoredChallenge>> find(const std::string& payment_id) override;
 
   // The first code of a payment, in one transaction with the destination's count: under the limit, moves the
   // payment by `transition` (pending -> otp_required), stores the challenge and counts its code (sent); at
   // the limit, applies `refusal` instead (pending -> failed with otp_rate_limited and its event) and stores
   // no challenge (rate_limited). raced when the payment was no longer at the expected version.
   Result<CodeSendOutcome> start(const Transition& transition, const StoredChallenge& challenge,
-                                const DestinationLimit& limit, const Transition& refusal);
+                                const DestinationLimit& limit, const Transition& refusal) override;
 
   // Replaces the challenge if it is still at `expected_version`, optionally moving the payment in the same
   // transaction. False when another writer got there first.
   Result<bool> update(const StoredChallenge& challenge, int expected_version,
-                      const std::optional<Transition>& payment_transition = std::nullopt);
+                      const std::optional<Transition>& payment_transition = std::nullopt) override;
 
   // A new code for an existing challenge (resend, re-issue), in one transaction with the destination's
   // count: if the challenge is still at `expected_version`, stores `sent` (its new seq and code hash) and
   // counts the code when under the limit, or stores `refused` (the same code, another last_result) at it.
   Result<CodeSendOutcome> send_code(const StoredChallenge& sent, const StoredChallenge& refused,
-                                    int expected_version, const DestinationLimit& limit);
+                                    int expected_version, const DestinationLimit& limit) override;
 
   // How many codes went to the destination at or after `since`, across all payments (what the limit counts).
   // Public so that the API can refuse a resend early; the worker's start/send_code decide for good.
   Result<int> codes_sent_since(const std::string& destination_hash, OtpTime since);
 
-  Status mark_delivered(const std::string& payment_id, std::uint32_t seq);
+  Status mark_delivered(const std::string& payment_id, std::uint32_t seq) override;
 
   // Active challenges whose expiry has passed, oldest first.
-  Result<std::vector<StoredChallenge>> due(OtpTime now, int limit);
+  Result<std::vector<StoredChallenge>> due(OtpTime now, int limit) override;
 
  private:
   Database& database_;

@@ -13,126 +13,11 @@
 #include "payments/core/payment_request.hpp"
 #include "payments/core/result.hpp"
 #include "payments/store/database.hpp"
+#include "payments/store/payment_store.hpp"
 
 namespace payments::store {
 
-// A dispute (chargeback) Stripe reported on the payment's charge.
-struct PaymentDispute {
-  std::string id;  // dp_...
-  std::string status;
-  std::string reason;
-  std::int64_t amount = 0;
-  std::string disputed_at;  // RFC 3339 UTC, when this service learnt of it
-};
-
-struct PaymentRecord {
-  std::string id;
-  std::string merchant_id;  // who created it; nobody else may read or move it
-  // The credential that created it through the API (an API key's id, or jwt:<sub>); empty for commands
-  // produced straight to Kafka. Counts its declines (API_DECLINE_LIMIT).
-  std::string credential_id;
-  std::string order_id;
-  std::int64_t amount = 0;
-  std::string currency;
-  std::string payment_method;
-  std::optional<std::string> customer_id;
-  std::optional<std::string> description;
-  std::string request_json;  // the canonical payment.create data
-  PaymentStatus status = PaymentStatus::pending;
-  int version = 0;
-  std::string request_hash;
-  std::string stripe_payment_intent_id;
-  std::string stripe_idempotency_key;
-  std::string failure_code;
-  std::string failure_decline_code;
-  std::string failure_message;
-  std::string next_action_url;
-  std::int64_t amount_refunded = 0;
-  std::string created_at;  // RFC 3339 UTC
-  std::string updated_at;
-  std::optional<PaymentDispute> dispute;
-};
-
-// A new payment's first row (status pending) from its validated request; `request_json` and `request_hash`
-// are the request's canonical JSON and fingerprint.
-PaymentRecord pending_payment(std::string payment_id, std::string merchant_id, const PaymentRequest& request,
-                              std::string request_json, std::string request_hash);
-
-struct IdempotencyRecord {
-  std::string merchant_id;  // keys are per merchant: two merchants' equal keys never meet
-  std::string scope;        // which endpoint the key belongs to, e.g. "payments.create"
-  std::string key;
-  std::string request_hash;
-  std::string resource_id;
-  int response_status = 0;
-  std::string response_body;
-};
-
-// How creating something under an optional idempotency key ended.
-enum class CreateOutcome {
-  created,          // written, with its key
-  replayed,         // the key was used before with the same request: `previous` holds the first answer
-  conflict,         // the key was used before with another request: nothing written
-  exists,           // the id is taken: nothing written
-  payment_missing,  // (refunds) no such payment: nothing written
-};
-struct CreateResult {
-  CreateOutcome outcome = CreateOutcome::created;
-  std::optional<IdempotencyRecord> previous;
-};
-
-struct OutboxEvent {
-  std::string event_id;
-  std::string payment_id;
-  std::string topic;
-  std::string payload;
-};
-
-// A status change: from the version read, to a new status, with the fields that change alongside.
-struct Transition {
-  std::string payment_id;
-  int expected_version = 0;
-  PaymentStatus to = PaymentStatus::pending;
-  std::optional<std::string> stripe_payment_intent_id;
-  std::optional<std::string> stripe_idempotency_key;
-  std::optional<std::string> failure_code;
-  std::optional<std::string> failure_decline_code;
-  std::optional<std::string> failure_message;
-  std::optional<std::string> next_action_url;
-  std::optional<OutboxEvent> event;
-};
-
-// The payment as `transition` leaves it: status, version and the fields it sets (timestamps unchanged).
-PaymentRecord after(PaymentRecord from, const Transition& transition);
-
-struct ProcessedCommand {
-  std::string command_id;
-  std::string payment_id;
-  std::string type;
-  std::string outcome;
-};
-
-// One compare-and-set of a batch (see PaymentRepository::apply_all): `transition` over `from` as read, with
-// the command it completes.
-struct TransitionWrite {
-  PaymentRecord from;
-  Transition transition;
-  std::optional<ProcessedCommand> command;
-};
-
-// A payment to create, with the idempotency key it is created under, if any.
-struct NewPayment {
-  PaymentRecord payment;
-  std::optional<IdempotencyRecord> key;
-};
-
-// A command's first read: whether it was applied already, and its payment as it stands.
-struct CommandLookup {
-  bool processed = false;
-  std::optional<PaymentRecord> payment;
-};
-
-class PaymentRepository {
+class PaymentRepository final : public PaymentStore {
  public:
   explicit PaymentRepository(Database& database) : database_(database) {}
 
@@ -145,29 +30,29 @@ class PaymentRepository {
   // Stripe idempotency key up front writes `processing` with the key in the same single INSERT.
   Result<CreateResult> create(const PaymentRecord& payment, const std::optional<IdempotencyRecord>& key);
 
-  Result<std::optional<PaymentRecord>> find(const std::string& payment_id);
+  Result<std::optional<PaymentRecord>> find(const std::string& payment_id) override;
   // find() and is_processed() for many (command id, payment id) pairs in two queries; one result per pair,
   // in order.
-  Result<std::vector<CommandLookup>> lookup_all(const std::vector<std::pair<std::string, std::string>>& commands);
+  Result<std::vector<CommandLookup>> lookup_all(const std::vector<std::pair<std::string, std::string>>& commands) override;
   // create() for many payments in one transaction: their keys looked up in one query, the new payments and
   // keys written in one multi-row INSERT each. A key used before answers `replayed` or `conflict` as in
   // create(). The other payments are `created` when all were written; when any id was taken, they are all
   // reported `exists` (the caller reads them back), since the statement does not tell which. A statement
   // error (a bad row, or two requests racing for one new key) falls back to one create() each.
-  std::vector<Result<CreateResult>> create_all(const std::vector<NewPayment>& payments);
+  std::vector<Result<CreateResult>> create_all(const std::vector<NewPayment>& payments) override;
   // The payment a Stripe PaymentIntent belongs to, when this service made it.
   Result<std::optional<std::string>> find_by_intent(const std::string& payment_intent_id);
 
   // Records the dispute on the payment (the first one reported; the same dispute again changes nothing).
   // Returns false when there is no such payment or it already carries another dispute.
-  Result<bool> record_dispute(const std::string& payment_id, const PaymentDispute& dispute);
+  Result<bool> record_dispute(const std::string& payment_id, const PaymentDispute& dispute) override;
 
   // Reconciliation: claims up to `limit` payments in `status` unchanged for at least `min_age` and due for a
   // check, and schedules each one's next check (backing off: `first_retry` doubled per check, at most
   // `max_retry`). A payment claimed by one worker is not claimed by another until then. The status
   // changing clears the schedule.
   Result<std::vector<PaymentRecord>> claim_for_check(PaymentStatus status, std::chrono::seconds min_age, int limit,
-                                                     std::chrono::seconds first_retry, std::chrono::seconds max_retry);
+                                                     std::chrono::seconds first_retry, std::chrono::seconds max_retry) override;
 
   // Applies the transition if the payment is still at `expected_version` and the move is allowed. Returns
   // false (and writes nothing) when another writer got there first. Also records `command` as processed.
@@ -182,22 +67,22 @@ class PaymentRepository {
   // event and command are written only when it applied; their rows go in one multi-row INSERT each. Returns
   // one result per write, in order. When the batch fails on a statement (not on the connection), each write
   // is tried again on its own, so one bad write cannot hold the others back.
-  std::vector<Result<bool>> apply_all(const std::vector<TransitionWrite>& writes);
+  std::vector<Result<bool>> apply_all(const std::vector<TransitionWrite>& writes) override;
 
   // Whether a command id was already applied.
-  Result<bool> is_processed(const std::string& command_id);
-  Status record_processed(const ProcessedCommand& command);
+  Result<bool> is_processed(const std::string& command_id) override;
+  Status record_processed(const ProcessedCommand& command) override;
 
   // The API's undo when a command it recorded never reached Kafka: the payment is canceled (it can never
   // be charged) and the idempotency key freed, so the caller's retry starts cleanly.
   Status withdraw(const std::string& payment_id, const std::optional<IdempotencyRecord>& key);
 
-  Result<std::vector<OutboxEvent>> unpublished_events(const std::string& payment_id);
+  Result<std::vector<OutboxEvent>> unpublished_events(const std::string& payment_id) override;
   // Events of any payment still unpublished `min_age` after they were written: what a crashed worker owed.
-  Result<std::vector<OutboxEvent>> stale_unpublished_events(std::chrono::seconds min_age, int limit);
-  Status mark_published(const std::string& event_id);
+  Result<std::vector<OutboxEvent>> stale_unpublished_events(std::chrono::seconds min_age, int limit) override;
+  Status mark_published(const std::string& event_id) override;
   // The same for many events, in one statement.
-  Status mark_published(const std::vector<std::string>& event_ids);
+  Status mark_published(const std::vector<std::string>& event_ids) override;
 
  private:
   Database& database_;

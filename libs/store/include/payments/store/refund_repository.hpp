@@ -13,33 +13,11 @@
 #include "payments/core/refund.hpp"
 #include "payments/store/database.hpp"
 #include "payments/store/payment_repository.hpp"
+#include "payments/store/refund_store.hpp"
 
 namespace payments::store {
 
-struct RefundRecord {
-  std::string id;
-  std::string payment_id;
-  std::string merchant_id;  // always the payment's
-  std::optional<std::int64_t> requested_amount;
-  std::int64_t amount = 0;  // decided when accepted
-  std::string currency;
-  std::optional<std::string> reason;
-  RefundStatus status = RefundStatus::pending;
-  bool reserved = false;
-  int version = 0;
-  std::string request_hash;
-  std::string stripe_refund_id;
-  std::string stripe_idempotency_key;
-  std::string failure_code;
-  std::string failure_message;
-  std::string created_at;
-  std::string updated_at;
-};
-
-// Builds the event a settled refund owes, from the payment and refund as they are after the change.
-using RefundEventFactory = std::function<std::optional<OutboxEvent>(const PaymentRecord&, const RefundRecord&)>;
-
-class RefundRepository {
+class RefundRepository final : public RefundStore {
  public:
   explicit RefundRepository(Database& database) : database_(database) {}
 
@@ -49,24 +27,21 @@ class RefundRepository {
   // another merchant than the refund's is `payment_missing`, exactly like no payment.
   Result<CreateResult> create(const RefundRecord& refund, const std::optional<IdempotencyRecord>& key);
 
-  Result<std::optional<RefundRecord>> find(const std::string& refund_id);
-  Result<std::optional<RefundRecord>> find_by_stripe_id(const std::string& stripe_refund_id);
+  Result<std::optional<RefundRecord>> find(const std::string& refund_id) override;
+  Result<std::optional<RefundRecord>> find_by_stripe_id(const std::string& stripe_refund_id) override;
   // The refunds of a payment that belong to its merchant (a refund another merchant attempted on it, and
   // that failed as payment_not_found, is that merchant's, not the payment's).
-  Result<std::vector<RefundRecord>> for_payment(const std::string& payment_id);
+  Result<std::vector<RefundRecord>> for_payment(const std::string& payment_id) override;
 
-  struct Reservation {
-    RefundRecord refund;      // as it stands after the call
-    bool newly_decided = false;
-  };
+  using Reservation = RefundStore::Reservation;
   // Accepts the refund against its payment or rejects it (status failed with the reason), once. When the
   // refund row does not exist yet (a command straight from Kafka) it is created from `proposed`. A payment of
   // another merchant than `proposed.merchant_id` counts as no payment (payment_not_found). A refund
   // already decided is returned as it is. `on_rejected` builds the event a rejection owes.
-  Result<Reservation> reserve(const RefundRecord& proposed, const RefundEventFactory& on_rejected);
+  Result<Reservation> reserve(const RefundRecord& proposed, const RefundEventFactory& on_rejected) override;
 
   // Records Stripe's refund id while the refund is still pending.
-  Status note_stripe_refund(const std::string& refund_id, const std::string& stripe_refund_id);
+  Status note_stripe_refund(const std::string& refund_id, const std::string& stripe_refund_id) override;
 
   // Settles a pending, reserved refund as succeeded (adding to the payment's amount_refunded and moving its
   // status) or failed (its reservation lapses). A succeeded refund that Stripe fails later (refund.failed)
@@ -75,12 +50,12 @@ class RefundRepository {
   // false.
   Result<bool> settle(const std::string& refund_id, RefundStatus outcome, const std::string& stripe_refund_id,
                       const std::string& failure_code, const std::string& failure_message,
-                      const RefundEventFactory& event);
+                      const RefundEventFactory& event) override;
 
   // Reconciliation: claims up to `limit` pending refunds unchanged for at least `min_age` and due for a check,
   // scheduling each one's next check as PaymentRepository::claim_for_check does.
   Result<std::vector<RefundRecord>> claim_for_check(std::chrono::seconds min_age, int limit,
-                                                    std::chrono::seconds first_retry, std::chrono::seconds max_retry);
+                                                    std::chrono::seconds first_retry, std::chrono::seconds max_retry) override;
 
   // Releases a refund that never reached the queue (the API's undo).
   Status withdraw(const std::string& refund_id, const std::optional<IdempotencyRecord>& key);

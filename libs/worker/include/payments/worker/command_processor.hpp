@@ -10,19 +10,21 @@
 #include <string>
 
 #include "payments/core/charge_outcome.hpp"
+#include "payments/core/clock.hpp"
 #include "payments/core/metrics.hpp"
 #include "payments/core/otp.hpp"
 #include "payments/core/random.hpp"
 #include "payments/core/stripe_keys.hpp"
 #include "payments/core/stripe_gateway.hpp"
 #include "payments/events/commands.hpp"
+#include "payments/events/event_publisher.hpp"
 #include "payments/events/kafka.hpp"
 #include "payments/events/payment_events.hpp"
 #include "payments/events/topics.hpp"
 #include "payments/runtime/batcher.hpp"
-#include "payments/store/payment_repository.hpp"
-#include "payments/store/otp_repository.hpp"
-#include "payments/store/refund_repository.hpp"
+#include "payments/store/otp_store.hpp"
+#include "payments/store/payment_store.hpp"
+#include "payments/store/refund_store.hpp"
 
 namespace payments::worker {
 
@@ -51,17 +53,21 @@ struct ProcessorOptions {
   bool stripe_live = false;
 };
 
+// Everything outside the processor, as narrow interfaces: the MySQL repositories, the Kafka producer and the
+// Stripe client in production, in-memory fakes in the unit tests (tests/unit/worker/fakes.hpp).
 struct ProcessorDependencies {
-  store::PaymentRepository& payments;
-  store::RefundRepository& refunds;
-  store::OtpRepository& otps;
+  store::PaymentStore& payments;
+  store::RefundStore& refunds;
+  store::OtpStore& otps;
   const OtpHasher& otp_hasher;
   RandomSource& random;
   StripeGateway& stripe;
-  events::Producer& producer;
+  events::EventPublisher& producer;
+  // Where the blocking store calls run, off the coroutines' threads.
   boost::asio::thread_pool& blocking;
   MetricsRegistry& metrics;
   events::TopicNames topics;
+  const Clock& clock = system_wall_clock();
 };
 
 class CommandProcessor {

@@ -10,8 +10,8 @@
 #include <chrono>
 
 #include "payments/core/metrics.hpp"
-#include "payments/events/kafka.hpp"
-#include "payments/store/payment_repository.hpp"
+#include "payments/events/event_publisher.hpp"
+#include "payments/store/payment_store.hpp"
 
 namespace payments::worker {
 
@@ -23,7 +23,7 @@ struct OutboxRelayOptions {
 
 class OutboxRelay {
  public:
-  OutboxRelay(store::PaymentRepository& payments, events::Producer& producer, boost::asio::thread_pool& blocking,
+  OutboxRelay(store::PaymentStore& payments, events::EventPublisher& producer, boost::asio::thread_pool& blocking,
               MetricsRegistry& metrics, OutboxRelayOptions options);
 
   // Runs until `stop` is set.
@@ -32,8 +32,8 @@ class OutboxRelay {
   boost::asio::awaitable<int> sweep();
 
  private:
-  store::PaymentRepository& payments_;
-  events::Producer& producer_;
+  store::PaymentStore& payments_;
+  events::EventPublisher& producer_;
   boost::asio::thread_pool& blocking_;
   Metric& published_;
   OutboxRelayOptions options_;

@@ -1,0 +1,40 @@
+#pragma once
+// What the worker needs to send a record to Kafka: one message, and later the broker's verdict. Producer
+// (librdkafka, kafka.hpp) implements it; the unit tests use an in-memory fake (tests/unit/worker/fakes.hpp).
+// Kept apart from kafka.hpp so that code written against it names no client at all.
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "payments/core/result.hpp"
+
+namespace payments::events {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct OutgoingMessage {
+  std::string topic;
+  std::string key;
+  std::string value;
+  Headers headers;
+};
+
+class EventPublisher {
+ public:
+  using DeliveryCallback = std::function<void(Status)>;
+
+  virtual ~EventPublisher() = default;
+
+  // Queues the message; `on_delivery` runs once, on any thread, with the verdict (an error when the message
+  // was not delivered: the broker down, the queue full, the topic unknown).
+  virtual void produce(OutgoingMessage message, DeliveryCallback on_delivery) = 0;
+
+ protected:
+  EventPublisher() = default;
+  EventPublisher(const EventPublisher&) = default;
+  EventPublisher& operator=(const EventPublisher&) = default;
+};
+
+}  // namespace payments::events
