@@ -179,8 +179,9 @@ int run_api_service(const ServiceHooks& hooks) {
       .metrics = metrics,
       .random = system_random(),
       .topics = topics,
-      .kafka_ready = [kafka] { return events::probe(kafka, 2s); },
-      .database_ready = [db = database.value().get()] { return db->ping(); },
+      // The long-lived producer's and pool's own health: no Kafka client or MySQL connection of its own.
+      .kafka_ready = [p = producer.value().get()] { return p->health(2s); },
+      .database_ready = [db = database.value().get()] { return db->health(); },
       .webhooks = std::move(webhooks).value(),
       .stripe_records = std::move(stripe_records),
       .authenticate = std::move(authenticate),

@@ -107,6 +107,23 @@ TEST_CASE("an unreachable broker is reported in one line naming where") {
   CHECK(probe(testing::kafka_connection(), 5s));
 }
 
+TEST_CASE("a producer's health comes from its own connections: unreachable in one line, ok once a broker answers") {
+  auto lost = Producer::create({.brokers = "127.0.0.1:1"});
+  REQUIRE(lost);
+  const auto started = std::chrono::steady_clock::now();
+  const auto down = lost.value()->health(1500ms);
+  REQUIRE_FALSE(down);
+  CHECK(down.error().code == ErrorCode::unavailable);
+  CHECK(down.error().message.rfind("Kafka unreachable at 127.0.0.1:1: ", 0) == 0);
+  CHECK(std::chrono::steady_clock::now() - started < 5s);  // bounded by its timeout
+
+  const auto kafka = testing::kafka_connection();
+  auto producer = Producer::create({.brokers = kafka.brokers});
+  REQUIRE(producer);
+  const auto up = producer.value()->health(5s);
+  CHECK_MESSAGE(up, (up ? "" : up.error().message));
+}
+
 TEST_CASE("a partition assigned to a paused consumer stays paused until it resumes") {
   const auto kafka = testing::kafka_connection();
   const auto& brokers = kafka.brokers;

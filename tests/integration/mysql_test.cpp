@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <soci/mysql/soci-mysql.h>
 #include <soci/soci.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -16,6 +18,7 @@
 
 #include "payments/core/time.hpp"
 #include "payments/store/database.hpp"
+#include "payments/store/mysql_errors.hpp"
 #include "payments/store/payment_repository.hpp"
 #include "payments/store/refund_repository.hpp"
 #include "support/test_env.hpp"
@@ -90,14 +93,50 @@ TEST_CASE("a payment row written through SOCI reads back with its integer amount
   CHECK(currency == "jpy");
   CHECK(status == "pending");
 
-  // The primary key refuses a second payment with the same id: one payment id, one row.
-  auto duplicate = scratch.db().with_session([&](soci::session& sql) {
+  // The primary key refuses a second payment with the same id: one payment id, one row. The server's error
+  // number is the typed code the store acts on; escaping with_session, it is an internal error (not retryable).
+  std::optional<MysqlErrc> refused;
+  const auto insert_again = [&](soci::session& sql) {
     sql << "INSERT INTO payments (id, merchant_id, order_id, amount, currency, payment_method, status, request_hash,"
            " request_json, created_at, updated_at) VALUES ('pay_1', 'm_store', 'order_2', 100, 'usd', 'pm_card_visa', 'pending',"
            " REPEAT('b', 64), '{}', NOW(6), NOW(6))";
-  });
+  };
+  REQUIRE(scratch.db().with_session([&](soci::session& sql) {
+    try {
+      insert_again(sql);
+    } catch (const soci::mysql_soci_error& e) {
+      refused = mysql_errc(e.err_num_);
+    }
+  }));
+  CHECK(refused == MysqlErrc::duplicate_key);
+  auto duplicate = scratch.db().with_session(insert_again);
   REQUIRE_FALSE(duplicate);
-  CHECK(duplicate.error().message.find("Duplicate entry") != std::string::npos);
+  CHECK(duplicate.error().code == ErrorCode::internal);
+  CHECK(duplicate.error().message.rfind("MySQL error 1062: ", 0) == 0);
+}
+
+TEST_CASE("a row lock held too long is a lock wait timeout: unavailable, retry later, and the session still works") {
+  ScratchDatabase scratch;
+  REQUIRE(scratch.db().with_session([](soci::session& sql) {
+    sql << "CREATE TABLE locked (id INT PRIMARY KEY, n INT) ENGINE=InnoDB";
+    sql << "INSERT INTO locked VALUES (1, 0)";
+  }));
+  // One session holds the row; the other (the pool's second) gives up after the shortest wait InnoDB allows.
+  Status waited = Ok{};
+  REQUIRE(scratch.db().with_session([&](soci::session& holder) {
+    soci::transaction tx(holder);
+    holder << "UPDATE locked SET n = 1 WHERE id = 1";
+    waited = scratch.db().with_session([](soci::session& sql) {
+      sql << "SET SESSION innodb_lock_wait_timeout = 1";
+      sql << "UPDATE locked SET n = 2 WHERE id = 1";
+    });
+    tx.rollback();
+  }));
+  REQUIRE_FALSE(waited);
+  CAPTURE(waited.error().message);
+  CHECK(waited.error().code == ErrorCode::unavailable);
+  CHECK(waited.error().message.rfind("MySQL error 1205: ", 0) == 0);
+  CHECK(scratch.db().ping());
 }
 
 TEST_CASE("an unreachable database is reported in one line naming where, without the password") {

@@ -3,38 +3,15 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include <chrono>
-#include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "payments/api/payments_api.hpp"
+#include "payments/api/readiness.hpp"
 #include "payments/events/commands.hpp"
 #include "payments/runtime/batcher.hpp"
 
 namespace payments::api {
-
-// A cached readiness answer, so /ready under load does not hammer Kafka and MySQL.
-class CachedCheck {
- public:
-  explicit CachedCheck(std::function<Status()> check) : check_(std::move(check)) {}
-  Status get() {
-    std::lock_guard lock(mutex_);
-    const auto now = std::chrono::steady_clock::now();
-    if (!last_ || now - checked_at_ > std::chrono::seconds(1)) {
-      last_ = check_ ? check_() : Status(Ok{});
-      checked_at_ = now;
-    }
-    return *last_;
-  }
-
- private:
-  std::function<Status()> check_;
-  std::mutex mutex_;
-  std::optional<Status> last_;
-  std::chrono::steady_clock::time_point checked_at_;
-};
 
 // What handling one request learnt on the way that the response must carry: the route's name (for metrics)
 // and the caller's rate-limit state (for the RateLimit-* headers).
@@ -48,14 +25,13 @@ struct PaymentsApi::Impl {
   static constexpr std::size_t kMaxCreateBatch = 128;
 
   Dependencies deps;
-  CachedCheck kafka_ready;
-  CachedCheck database_ready;
+  // Kafka's and MySQL's health, checked off the I/O threads once a second; /ready reads the last answers.
+  Readiness readiness;
   runtime::Batcher<store::NewPayment, Result<store::CreateResult>> creates;
 
   explicit Impl(Dependencies d)
       : deps(std::move(d)),
-        kafka_ready(deps.kafka_ready),
-        database_ready(deps.database_ready),
+        readiness({{"kafka", deps.kafka_ready}, {"mysql", deps.database_ready}}, {}),
         creates(
             deps.blocking,
             [&payments = deps.payments](const std::vector<store::NewPayment>& rows) {
@@ -80,7 +56,8 @@ struct PaymentsApi::Impl {
   boost::asio::awaitable<http::Response> create_payment(const http::Request& request, const auth::Principal& caller);
   boost::asio::awaitable<http::Response> read_payment(std::string payment_id, bool status_only,
                                                       const auth::Principal& caller);
-  http::Response ready(bool details);
+  // /ready from what the readiness checks last saw: never waits on Kafka or MySQL.
+  http::Response ready(bool details) const;
   boost::asio::awaitable<Status> publish(events::OutgoingMessage message);
   // A command of the caller's merchant, keyed by its payment.
   events::OutgoingMessage command_message(events::CommandType type, const std::string& payment_id,

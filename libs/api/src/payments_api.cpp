@@ -205,15 +205,15 @@ awaitable<http::Response> PaymentsApi::Impl::route(const http::Request& request,
   co_return error_response(Error::internal("unrouted action"));
 }
 
-http::Response PaymentsApi::Impl::ready(bool details) {
-  const auto kafka = kafka_ready.get();
-  const auto database = database_ready.get();
-  const bool up = kafka && database;
+http::Response PaymentsApi::Impl::ready(bool details) const {
+  const auto answers = readiness.answers();
+  bool up = true;
+  for (const auto& answer : answers) up = up && answer.status.has_value();
   json::Builder b;
   b.begin_object().field("status", up ? "ready" : "not_ready");
   if (details) {
     // Only on the admin listener: hosts, users and error texts are for operators.
-    b.field("kafka", kafka ? "ok" : kafka.error().message).field("mysql", database ? "ok" : database.error().message);
+    for (const auto& [name, status] : answers) b.field(name, status ? "ok" : status.error().message);
   }
   b.end_object();
   return json_response(up ? 200 : 503, b.str());

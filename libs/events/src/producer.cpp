@@ -1,4 +1,6 @@
 #include <atomic>
+#include <chrono>
+#include <memory>
 #include <thread>
 
 #include "payments/events/kafka.hpp"
@@ -13,9 +15,12 @@ struct PendingDelivery {
   Producer::DeliveryCallback callback;
 };
 
+using Clock = std::chrono::steady_clock;
+
 class DeliveryReports final : public RdKafka::DeliveryReportCb {
  public:
   void dr_cb(RdKafka::Message& message) override {
+    if (message.err() == RdKafka::ERR_NO_ERROR) last_delivered_.store(Clock::now().time_since_epoch().count());
     std::unique_ptr<PendingDelivery> pending(static_cast<PendingDelivery*>(message.msg_opaque()));
     if (!pending || !pending->callback) return;
     if (message.err() == RdKafka::ERR_NO_ERROR) {
@@ -24,11 +29,19 @@ class DeliveryReports final : public RdKafka::DeliveryReportCb {
       pending->callback(detail::kafka_error("Kafka did not accept the message", message.err()));
     }
   }
+  // When the broker last acknowledged a message of this producer (never: the clock's epoch).
+  [[nodiscard]] Clock::time_point last_delivered() const {
+    return Clock::time_point(Clock::duration(last_delivered_.load()));
+  }
+
+ private:
+  std::atomic<Clock::rep> last_delivered_{0};
 };
 
 }  // namespace
 
 struct Producer::Impl {
+  std::string brokers;
   DeliveryReports reports;
   std::unique_ptr<RdKafka::Producer> producer;
   std::atomic<bool> running{true};
@@ -43,6 +56,7 @@ struct Producer::Impl {
 
 Result<std::unique_ptr<Producer>> Producer::create(const ProducerOptions& options) {
   auto impl = std::make_unique<Impl>();
+  impl->brokers = options.brokers;
   detail::Properties properties{
       {"bootstrap.servers", options.brokers},
       {"client.id", options.client_id},
@@ -97,6 +111,19 @@ Status Producer::produce_and_wait(OutgoingMessage message) {
 
 bool Producer::flush(std::chrono::milliseconds timeout) {
   return impl_->producer->flush(static_cast<int>(timeout.count())) == RdKafka::ERR_NO_ERROR;
+}
+
+Status Producer::health(std::chrono::milliseconds timeout) {
+  // A delivery report is the broker's own word, and costs nothing to read: under load no request is added.
+  constexpr auto kFresh = std::chrono::seconds(1);
+  if (Clock::now() - impl_->reports.last_delivered() < kFresh) return Ok{};
+  // Otherwise a metadata request over this producer's connections (librdkafka sends it to a broker it is
+  // connected to, and fails when none answers within the timeout).
+  RdKafka::Metadata* answer = nullptr;
+  const auto code = impl_->producer->metadata(false, nullptr, &answer, static_cast<int>(timeout.count()));
+  const std::unique_ptr<RdKafka::Metadata> owned(answer);
+  if (code == RdKafka::ERR_NO_ERROR) return Ok{};
+  return Error::unavailable("Kafka unreachable at " + impl_->brokers + ": " + RdKafka::err2str(code));
 }
 
 }  // namespace payments::events

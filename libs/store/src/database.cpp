@@ -4,18 +4,17 @@
 #include <soci/mysql/soci-mysql.h>
 #include <soci/soci.h>
 
+#include <chrono>
+#include <mutex>
+#include <optional>
+
 #include "mysql_tls.hpp"
 #include "payments/core/log.hpp"
+#include "payments/store/mysql_errors.hpp"
 #include "sealed_columns.hpp"
 
 namespace payments::store {
 namespace {
-
-// MySQL client errors that mean the connection, not the statement, failed.
-bool is_connection_error(int code) {
-  return code == 2002 || code == 2003 || code == 2005 || code == 2006 || code == 2013 || code == 2055 ||
-         code == 1040 || code == 1053;
-}
 
 std::string quote_for_soci(const std::string& value) {
   // SOCI's connect string takes single-quoted values; a quote inside cannot be expressed, so refuse it early.
@@ -54,6 +53,16 @@ struct Database::Impl {
   DatabaseOptions options;
   soci::connection_pool pool;
   explicit Impl(DatabaseOptions o) : options(std::move(o)), pool(options.pool_size) {}
+
+  // What the latest use of a session learnt about the server: it answered (Ok), or it could not be reached.
+  std::mutex seen_mutex;
+  std::optional<Status> seen;
+  std::chrono::steady_clock::time_point seen_at;
+  void saw(Status status) {
+    const std::lock_guard lock(seen_mutex);
+    seen = std::move(status);
+    seen_at = std::chrono::steady_clock::now();
+  }
 };
 
 Result<std::unique_ptr<Database>> Database::connect(const DatabaseOptions& options) {
@@ -95,20 +104,25 @@ Status Database::with_session(const std::function<void(soci::session&)>& work) {
     if (auto reconnected = reconnect(session); !reconnected) return reconnected;
     log::info("mysql connection restored", {{"where", where(impl_->options)}});
   }
-  // InnoDB resolves a deadlock by rolling one transaction back whole (error 1213): running it again is safe.
-  constexpr int kDeadlockRetries = 3;
+  constexpr int kTransactionReruns = 3;
   for (int attempt = 0;; ++attempt) {
     try {
       work(session);
+      impl_->saw(Ok{});
       return Ok{};
     } catch (const soci::mysql_soci_error& e) {
-      if (e.err_num_ == 1213 && attempt < kDeadlockRetries) {
-        log::debug("mysql deadlock, retrying the transaction", {{"where", where(impl_->options)}});
+      const auto errc = mysql_errc(e.err_num_);
+      // A deadlock makes InnoDB roll one transaction back whole: running it again is safe.
+      if (classify(errc).rerun_transaction && attempt < kTransactionReruns) {
+        log::debug("mysql transaction rolled back, running it again",
+                   {{"where", where(impl_->options)}, {"error", std::to_string(error_number(errc))}});
         continue;
       }
-      return classify(session, e);
+      return failed(session, errc, e.get_error_message());
     } catch (const soci::soci_error& e) {
-      if (session.get_backend() == nullptr) return unreachable(impl_->options, e.get_error_message());
+      // SOCI's own errors carry no number. One on a session without a connection (its last reconnect failed)
+      // is the outage; the next use connects it again, above.
+      if (session.get_backend() == nullptr) return lost(e.get_error_message());
       return Error::internal("MySQL error: " + e.get_error_message());
     } catch (const detail::SealedValueError& e) {
       return Error::internal(e.what());
@@ -119,27 +133,47 @@ Status Database::with_session(const std::function<void(soci::session&)>& work) {
   }
 }
 
-Status Database::classify(soci::session& session, const soci::mysql_soci_error& e) {
-  if (is_connection_error(static_cast<int>(e.err_num_))) {
+Status Database::failed(soci::session& session, MysqlErrc errc, const std::string& message) {
+  const MysqlFailure failure = classify(errc);
+  if (failure.reconnect) {
+    // The statement's answer is lost either way; whether the server is away is what the reconnect finds (a
+    // connection the server closed while idle comes straight back, and health() must not see an outage then).
     if (auto reconnected = reconnect(session); !reconnected) {
       log::warn("mysql reconnect failed", {{"where", where(impl_->options)}, {"reason", reconnected.error().message}});
     }
-    return unreachable(impl_->options, e.get_error_message());
+    return unreachable(impl_->options, message);
   }
-  if (e.err_num_ == 1213 || e.err_num_ == 1205) {
-    return Error::unavailable("MySQL lock conflict (error " + std::to_string(e.err_num_) + "); retry");
-  }
-  return Error::internal("MySQL error " + std::to_string(e.err_num_) + ": " + e.get_error_message());
+  impl_->saw(Ok{});  // the server answered, if only to refuse the statement
+  std::string text = "MySQL error " + std::to_string(error_number(errc)) + ": " + message;
+  if (failure.code == ErrorCode::unavailable) text += "; retry";
+  return Error{failure.code, std::move(text), {}};
 }
 
 Status Database::reconnect(soci::session& session) {
   TlsConnectScope tls(impl_->options.mysql);  // the same TLS policy as the first connection
   try {
     session.reconnect();
+    impl_->saw(Ok{});
     return Ok{};
   } catch (const soci::soci_error& e) {
-    return unreachable(impl_->options, reason(tls, e));
+    return lost(reason(tls, e));
   }
+}
+
+Error Database::lost(const std::string& why) {
+  auto error = unreachable(impl_->options, why);
+  impl_->saw(error);
+  return error;
+}
+
+Status Database::health() {
+  // Under load the pool's own traffic says how the server is, and costs nothing to read.
+  constexpr auto kFresh = std::chrono::seconds(1);
+  {
+    const std::lock_guard lock(impl_->seen_mutex);
+    if (impl_->seen && std::chrono::steady_clock::now() - impl_->seen_at < kFresh) return *impl_->seen;
+  }
+  return ping();
 }
 
 Status Database::ping() {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "bound_rows.hpp"
+#include "payments/store/mysql_errors.hpp"
 #include "rows.hpp"
 #include "sealed_columns.hpp"
 
@@ -259,25 +260,33 @@ Result<CreateResult> create_with_key(Database& database, const std::optional<Ide
                                      const std::function<CreateOutcome(soci::session&)>& insert) {
   for (int attempt = 0;; ++attempt) {
     CreateResult result;
+    bool lost_race = false;
     auto status = database.with_session([&](soci::session& sql) {
       result = {};
-      soci::transaction tx(sql);
-      if (key) {
-        if (auto previous = select_key(sql, *key)) {
-          result.outcome = previous->request_hash == key->request_hash ? CreateOutcome::replayed
-                                                                       : CreateOutcome::conflict;
-          result.previous = std::move(previous);
-          return;  // the transaction rolls back; nothing was written
+      lost_race = false;
+      try {
+        soci::transaction tx(sql);
+        if (key) {
+          if (auto previous = select_key(sql, *key)) {
+            result.outcome = previous->request_hash == key->request_hash ? CreateOutcome::replayed
+                                                                         : CreateOutcome::conflict;
+            result.previous = std::move(previous);
+            return;  // the transaction rolls back; nothing was written
+          }
         }
+        result.outcome = insert(sql);
+        if (result.outcome != CreateOutcome::created) return;
+        if (key) insert_idempotency_key(sql, *key);
+        tx.commit();
+      } catch (const soci::mysql_soci_error& e) {
+        // Another request with the same new key (or id) committed first: the transaction rolled back, and the
+        // next attempt answers from the winner's record. A second collision is not a race any more.
+        if (!key || attempt > 0 || !is_duplicate_key(e.err_num_)) throw;
+        lost_race = true;
       }
-      result.outcome = insert(sql);
-      if (result.outcome != CreateOutcome::created) return;
-      if (key) insert_idempotency_key(sql, *key);
-      tx.commit();
     });
-    if (status) return result;
-    const bool lost_race = key && status.error().message.find("Duplicate entry") != std::string::npos;
-    if (!lost_race || attempt > 0) return std::move(status).error();
+    if (!status) return std::move(status).error();
+    if (!lost_race) return result;
   }
 }
 
@@ -317,10 +326,6 @@ PaymentRecord pending_payment(std::string payment_id, std::string merchant_id, c
   return r;
 }
 
-namespace {
-constexpr unsigned kDuplicateEntry = 1062;
-}  // namespace
-
 Result<CreateResult> PaymentRepository::create(const PaymentRecord& p, const std::optional<IdempotencyRecord>& key) {
   if (!key) {
     // One statement, its own transaction: the primary key decides whether the id is taken.
@@ -330,7 +335,7 @@ Result<CreateResult> PaymentRepository::create(const PaymentRecord& p, const std
         insert_payments(sql, database_.data_cipher(), {&p}, false);
         result.outcome = CreateOutcome::created;
       } catch (const soci::mysql_soci_error& e) {
-        if (e.err_num_ != kDuplicateEntry) throw;
+        if (!is_duplicate_key(e.err_num_)) throw;
         result.outcome = CreateOutcome::exists;
       }
     });

@@ -49,7 +49,7 @@ PaymentRecord to_record(const soci::row& row, const crypto::DataCipher& cipher, 
 long long integer(const soci::row& row, std::size_t i);
 // The payments' INSERT, one row each, in one statement, their sensitive columns sealed with `cipher`; returns the
 // rows written. With `skip_taken`, an id already taken is left alone (and -1 returned when the server does not say
-// how many were written: a single row); without it, the statement fails (MySQL error 1062).
+// how many were written: a single row); without it, the statement fails (MysqlErrc::duplicate_key).
 long long insert_payments(soci::session& sql, const crypto::DataCipher& cipher,
                           const std::vector<const PaymentRecord*>& payments, bool skip_taken);
 
@@ -61,7 +61,7 @@ std::optional<PaymentRecord> select_payment(soci::session& sql, const crypto::Da
 // The record stored under `wanted`'s merchant, scope and key, if any.
 std::optional<IdempotencyRecord> select_key(soci::session& sql, const IdempotencyRecord& wanted);
 void insert_idempotency_key(soci::session& sql, const IdempotencyRecord& key);
-// Many idempotency records in one INSERT; a key already there fails it (MySQL error 1062).
+// Many idempotency records in one INSERT; a key already there fails it (MysqlErrc::duplicate_key).
 void insert_keys(soci::session& sql, const std::vector<const IdempotencyRecord*>& keys);
 // Outbox events and processed commands, many in one INSERT; one already there is left as it is.
 void insert_events(soci::session& sql, const std::vector<const OutboxEvent*>& events);

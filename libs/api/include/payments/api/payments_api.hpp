@@ -38,7 +38,9 @@ struct Dependencies {
   MetricsRegistry& metrics;
   RandomSource& random;
   events::TopicNames topics;
-  // Readiness: each returns Ok when its dependency answers. Called at most once a second.
+  // Readiness: each returns Ok when its dependency answers; it may block (the service passes the producer's and
+  // the pool's health). Each runs once a second on a thread of its own, never on an I/O thread; /ready reads
+  // their last answers (see readiness.hpp).
   std::function<Status()> kafka_ready;
   std::function<Status()> database_ready;
   // Checks Stripe-Signature on POST /api/v1/webhooks/stripe (see webhook_verifier_from in webhooks.hpp).

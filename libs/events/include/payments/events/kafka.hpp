@@ -64,6 +64,10 @@ class Producer final : public EventPublisher {
   Status produce_and_wait(OutgoingMessage message);
   // Waits until every queued message has its delivery report, up to `timeout`. False if some are left.
   bool flush(std::chrono::milliseconds timeout);
+  // Whether this producer reaches the cluster, from its own connections (no new client): Ok when a message was
+  // delivered within the last second; else a metadata request to the brokers, waiting up to `timeout`.
+  // "Kafka unreachable at <brokers>: <reason>" otherwise. Blocks: call it off the I/O threads.
+  Status health(std::chrono::milliseconds timeout);
 
   struct Impl;
 

@@ -11,10 +11,10 @@
 #include "payments/core/config.hpp"
 #include "payments/core/result.hpp"
 #include "payments/crypto/data_cipher.hpp"
+#include "payments/store/mysql_errors.hpp"
 
 namespace soci {
 class session;
-class mysql_soci_error;
 }
 
 namespace payments::store {
@@ -36,13 +36,18 @@ class Database {
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // Runs `work` with a pooled session (waiting for a free one). Exceptions from SOCI become an Error with
-  // the SQL error text; `work` decides transactions itself. A transaction InnoDB rolled back to break a
-  // deadlock is run again (up to three times), so `work` must start from scratch each time it is called.
+  // Runs `work` with a pooled session (waiting for a free one). Exceptions from SOCI become an Error, classified
+  // by the MySQL error number (mysql_errors.hpp): `unavailable` (retry later) for a lost connection, a server
+  // going down or read-only after a failover, a deadlock or a lock wait timeout; `internal` otherwise. `work`
+  // decides transactions itself. A transaction InnoDB rolled back to break a deadlock is run again (up to three
+  // times), so `work` must start from scratch each time it is called.
   Status with_session(const std::function<void(soci::session&)>& work);
 
   // A round trip to the server (SELECT 1).
   Status ping();
+  // Whether the server answers, as the pool's latest use saw it (a statement answered, or a connection lost or
+  // not made) when that was within the last second; else a ping. Blocks: call it off the I/O threads.
+  Status health();
 
   [[nodiscard]] const DatabaseOptions& options() const noexcept;
   // The cipher of the sensitive columns. Called inside `with_session`'s work: without one it throws, and
@@ -53,9 +58,13 @@ class Database {
 
  private:
   explicit Database(std::unique_ptr<Impl> impl);
-  Status classify(soci::session& session, const soci::mysql_soci_error& error);
+  // The Error a MySQL error becomes (see classify in mysql_errors.hpp); a session whose connection is gone is
+  // connected again first.
+  Status failed(soci::session& session, MysqlErrc errc, const std::string& message);
   // The only way a pooled session is connected again: under the connection's TLS policy (MYSQL_SSL_MODE).
   Status reconnect(soci::session& session);
+  // "MySQL unreachable at ...: <why>", remembered for health().
+  Error lost(const std::string& why);
   std::unique_ptr<Impl> impl_;
 };
 
