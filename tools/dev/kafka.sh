@@ -55,11 +55,13 @@ PROPS
 # KAFKA_DIR's config, and its storage formatted on first use.
 prepare() {
   command -v java >/dev/null || die "java not found: run 'make deps' first"
+  command -v openssl >/dev/null || die "openssl not found: run 'make deps' first"
   fetch
   write_config
   if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
-    local cp="$KAFKA_LIBS/*"
-    java -cp "$cp" kafka.tools.StorageTool format -t "$(java -cp "$cp" kafka.tools.StorageTool random-uuid)" \
+    # A cluster id is 16 random bytes in URL-safe base64 (what StorageTool random-uuid prints, without its JVM start).
+    local cluster_id; cluster_id=$(openssl rand -base64 16 | tr '+/' '-_' | tr -d '=\n')
+    java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format -t "$cluster_id" \
       -c "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/logs/format.log" 2>&1 \
       || die "formatting Kafka storage failed, see $KAFKA_DIR/logs/format.log"
   fi
