@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "support/scratch_mariadb.hpp"
 #include "support/stack.hpp"
 
 using namespace payments::testing;
@@ -147,4 +148,59 @@ TEST_CASE("two workers in one group share a backlog and charge every payment exa
   CHECK(paid.size() == ids.size());
   CHECK(event_ids.size() == ids.size());
   CHECK(second.process->stop(SIGTERM) == 0);
+}
+
+TEST_CASE("SIGTERM with MariaDB down: the worker drains for WORKER_SHUTDOWN_DRAIN_SECONDS, says what it left, exits 0") {
+  // Down as after a crash (connections refused), or hung (connections open, nothing ever answered).
+  bool hung = false;
+  SUBCASE("killed") {}
+  SUBCASE("hung") { hung = true; }
+  ScratchMariaDb database;
+  database.start();
+  Stack stack({.sim_latency_ms = 1500, .worker_env = {{"WORKER_SHUTDOWN_DRAIN_SECONDS", "3"}},
+               .mysql_env = database.env()});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) {
+    auto r = stack.post_payment(R"({"order_id":"db-down-)" + std::to_string(i) +
+                                R"(","amount":1500,"currency":"usd","payment_method":"pm_card_visa"})");
+    REQUIRE(r.status == 202);
+    ids.push_back(json_field(r.body, "payment_id"));
+  }
+  std::this_thread::sleep_for(500ms);  // the charges are at Stripe, which answers after 1.5 s
+  // So the worker has nowhere to record their outcome.
+  if (hung) {
+    database.signal(SIGSTOP);
+  } else {
+    database.kill();
+  }
+  std::this_thread::sleep_for(2s);
+  const auto started = std::chrono::steady_clock::now();
+  const int status = stack.stop_worker();
+  const auto took = std::chrono::steady_clock::now() - started;
+  MESSAGE("the worker exited " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                               << " ms after SIGTERM with status " << status);
+  CHECK(status == 0);
+  CHECK(took < 3s + 5s + 2s);  // the drain, the grace after it, and slack for a loaded machine
+  // One line says how many commands were left, and some were.
+  const auto log = stack.worker().output();
+  std::size_t lines = 0;
+  for (auto at = log.find("commands left to redelivery"); at != std::string::npos;
+       at = log.find("commands left to redelivery", at + 1)) {
+    ++lines;
+  }
+  CHECK(lines == 1);
+  CHECK(log.find(R"("left":"0")") == std::string::npos);
+
+  // The database returns; the next worker takes the redelivered commands and charges each payment once.
+  if (hung) {
+    database.signal(SIGCONT);
+  } else {
+    database.start();
+  }
+  stack.start_worker();
+  for (const auto& id : ids) {
+    CAPTURE(id);
+    CHECK(stack.wait_for_status(id, 60s) == "succeeded");
+    CHECK(stack.charges_for(id) == 1);
+  }
 }

@@ -67,6 +67,8 @@ class ScratchMariaDb {
   }
   // SIGKILL: the server dies mid-whatever, as in a crash or a failover.
   void kill() { server_->stop(SIGKILL); }
+  // SIGSTOP / SIGCONT: the server hangs (connections accepted, nothing answered), then recovers.
+  void signal(int signal) { server_->signal(signal); }
 
   // Root on this server, for `database`.
   MysqlSettings settings(const std::string& database) const {
