@@ -201,8 +201,8 @@ TEST_CASE("a refund dead-lettered for a cause later fixed is replayed and applie
   const auto refund_id = json_field(refund.body, "refund_id");
 
   auto dead = stack.read_topic(stack.topics().commands_dlq, 1, 40s);
-  REQUIRE_MESSAGE(dead.size() == 1, "the refund never reached the DLQ (needs the worker's give-up path)\n" +
-                                        stack.logs());
+  REQUIRE_MESSAGE(dead.size() == 1,
+                  (std::string("the refund never reached the DLQ (needs the worker's give-up path)\n") + stack.logs()));
   CHECK(dead[0].key == pay);
   CHECK(header(dead[0], "dlq-error-code") == "internal");
   CHECK(stack.refunds_for(pay).count == 0);
