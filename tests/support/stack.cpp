@@ -185,9 +185,10 @@ std::map<std::string, std::string> Stack::service_env() const {
   return env;
 }
 
-void Stack::start_worker() {
+void Stack::start_worker(const std::map<std::string, std::string>& overrides) {
   auto env = service_env();
   for (const auto& [k, v] : options_.worker_env) env[k] = v;
+  for (const auto& [k, v] : overrides) env[k] = v;
   worker_ = std::make_unique<ChildProcess>(binary("apps/worker/payments-worker"),
                                            std::vector<std::string>{"--max-in-flight",
                                                                     std::to_string(options_.max_in_flight)},

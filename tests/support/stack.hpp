@@ -68,7 +68,8 @@ class Stack {
   Stack(const Stack&) = delete;
   Stack& operator=(const Stack&) = delete;
 
-  void start_worker();
+  // The worker, with StackOptions::worker_env and then `env` (a restart with other settings).
+  void start_worker(const std::map<std::string, std::string>& env = {});
   // Another worker in the same consumer group, with its own metrics port (returned) and log.
   struct ExtraWorker {
     std::unique_ptr<ChildProcess> process;

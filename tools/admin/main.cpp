@@ -5,6 +5,7 @@
 //                                                 current (first) key
 //   payments-admin topics                         creates the contract's Kafka topics that are missing
 //   payments-admin api-keys create|list|revoke    the API keys callers authenticate with (api_keys.cpp)
+//   payments-admin dlq list|replay                what landed in payment-commands-dlq; replaying it (dlq.cpp)
 // Migrations run as MYSQL_ADMIN_USER (DDL rights); the services connect as MYSQL_USER with DML rights only.
 #include <chrono>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <string_view>
 
 #include "api_keys.hpp"
+#include "dlq.hpp"
 #include "payments/core/config.hpp"
 #include "payments/core/log.hpp"
 #include "payments/crypto/data_cipher.hpp"
@@ -30,7 +32,7 @@ int fail(const payments::Error& error) {
 int usage() {
   std::fprintf(stderr,
                "usage: payments-admin migrate [--dir schemas/mysql] | topics [--partitions N] | rotate-data-key | "
-               "api-keys ...\n");
+               "api-keys ... | dlq list|replay ...\n");
   return 2;
 }
 
@@ -108,6 +110,13 @@ int main(int argc, char** argv) {
     if (!config) return fail(config.error());
     payments::log::set_level(config->log_level);
     return payments::admin::api_keys_command(config.value(), argc - 2, argv + 2);
+  }
+  if (command == "dlq") {
+    // Kafka only: no MySQL setting is needed to look at or replay the DLQ.
+    auto config = payments::load_config(payments::process_environment(), {});
+    if (!config) return fail(config.error());
+    payments::log::set_level(config->log_level);
+    return payments::admin::dlq_command(config.value(), argc - 2, argv + 2);
   }
   if (command == "rotate-data-key") {
     if (argc != 2) return usage();

@@ -100,23 +100,7 @@ Result<std::optional<IncomingMessage>> Consumer::poll(std::chrono::milliseconds 
     case RdKafka::ERR__PARTITION_EOF: return std::optional<IncomingMessage>{};
     default: return detail::kafka_error("Kafka consume failed", message->err());
   }
-  IncomingMessage out;
-  out.topic = message->topic_name();
-  out.partition = message->partition();
-  out.offset = message->offset();
-  if (const auto* key = message->key_pointer(); key != nullptr) {
-    out.key.assign(static_cast<const char*>(key), message->key_len());
-  }
-  out.value.assign(static_cast<const char*>(message->payload()), message->len());
-  if (const RdKafka::Headers* headers = message->headers(); headers != nullptr) {
-    for (const auto& header : headers->get_all()) {
-      out.headers.emplace_back(header.key(),
-                               header.value() == nullptr
-                                   ? std::string{}
-                                   : std::string(static_cast<const char*>(header.value()), header.value_size()));
-    }
-  }
-  return std::optional<IncomingMessage>{std::move(out)};
+  return std::optional<IncomingMessage>{detail::incoming(*message)};
 }
 
 Status Consumer::store_offset(const std::string& topic, std::int32_t partition, std::int64_t next_offset) {

@@ -92,4 +92,24 @@ Error kafka_error(std::string_view what, RdKafka::ErrorCode code) {
           std::string(what) + ": " + RdKafka::err2str(code), {}};
 }
 
+IncomingMessage incoming(RdKafka::Message& message) {
+  IncomingMessage out;
+  out.topic = message.topic_name();
+  out.partition = message.partition();
+  out.offset = message.offset();
+  if (const auto* key = message.key_pointer(); key != nullptr) {
+    out.key.assign(static_cast<const char*>(key), message.key_len());
+  }
+  out.value.assign(static_cast<const char*>(message.payload()), message.len());
+  if (const RdKafka::Headers* headers = message.headers(); headers != nullptr) {
+    for (const auto& header : headers->get_all()) {
+      out.headers.emplace_back(header.key(),
+                               header.value() == nullptr
+                                   ? std::string{}
+                                   : std::string(static_cast<const char*>(header.value()), header.value_size()));
+    }
+  }
+  return out;
+}
+
 }  // namespace payments::events::detail

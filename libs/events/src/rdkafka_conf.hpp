@@ -11,6 +11,7 @@
 
 #include "payments/core/config.hpp"
 #include "payments/core/result.hpp"
+#include "payments/events/kafka.hpp"
 
 namespace payments::events::detail {
 
@@ -38,5 +39,9 @@ class LogBridge final : public RdKafka::EventCb {
 LogBridge& log_bridge();
 
 Error kafka_error(std::string_view what, RdKafka::ErrorCode code);
+
+// A consumed record as the rest of the project sees it: topic, position, key, value and headers. (Not const:
+// librdkafka's Message::headers() is not.)
+IncomingMessage incoming(RdKafka::Message& message);
 
 }  // namespace payments::events::detail

@@ -445,17 +445,17 @@ awaitable<Status> CommandProcessor::dead_letter(events::IncomingMessage message,
   const events::DlqPayload payload = events::redact_for_dlq(message.value);
   events::Headers headers{{std::string(events::kDlqReasonHeader), reason},
                           {std::string(events::kDlqErrorCodeHeader), std::string(to_string(code))},
-                          {"dlq-original-topic", message.topic},
-                          {"dlq-original-bytes", std::to_string(payload.original_bytes)}};
+                          {std::string(events::kDlqOriginalTopicHeader), message.topic},
+                          {std::string(events::kDlqOriginalBytesHeader), std::to_string(payload.original_bytes)}};
   if (payload.redacted) headers.emplace_back(events::kDlqRedactedHeader, "true");
   if (message.offset >= 0) {
-    headers.emplace_back("dlq-original-partition", std::to_string(message.partition));
-    headers.emplace_back("dlq-original-offset", std::to_string(message.offset));
+    headers.emplace_back(events::kDlqOriginalPartitionHeader, std::to_string(message.partition));
+    headers.emplace_back(events::kDlqOriginalOffsetHeader, std::to_string(message.offset));
   }
   if (const int replays = events::replay_count(message.headers); replays > 0) {
     headers.emplace_back(events::kDlqReplayedHeader, std::to_string(replays));
   }
-  headers.emplace_back("dlq-failed-at", rfc3339_now());
+  headers.emplace_back(events::kDlqFailedAtHeader, rfc3339_now());
   events::OutgoingMessage out{deps_.topics.commands_dlq, redact_card_numbers(message.key, events::kRedacted),
                               payload.value, std::move(headers)};
   if (auto delivered = co_await publish(std::move(out)); !delivered) co_return delivered;

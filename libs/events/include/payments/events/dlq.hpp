@@ -14,14 +14,20 @@ namespace payments::events {
 
 inline constexpr std::string_view kRedacted = "[redacted]";
 
-// The headers of a DLQ record (docs: README "Failure policy").
+// The headers the worker writes on a DLQ record (CommandProcessor::dead_letter; schemas/json/dlq.md), and
+// the one replays carry.
 inline constexpr std::string_view kDlqReasonHeader = "dlq-reason";        // why, in the project's words
-inline constexpr std::string_view kDlqErrorCodeHeader = "dlq-error-code";  // the ErrorCode, e.g. internal
-inline constexpr std::string_view kDlqRedactedHeader = "dlq-redacted";    // "true": the payload lost something
+inline constexpr std::string_view kDlqErrorCodeHeader = "dlq-error-code";  // the ErrorCode's name
+inline constexpr std::string_view kDlqOriginalTopicHeader = "dlq-original-topic";
+inline constexpr std::string_view kDlqOriginalBytesHeader = "dlq-original-bytes";
+inline constexpr std::string_view kDlqOriginalPartitionHeader = "dlq-original-partition";
+inline constexpr std::string_view kDlqOriginalOffsetHeader = "dlq-original-offset";
+inline constexpr std::string_view kDlqRedactedHeader = "dlq-redacted";  // "true": the payload lost something
+inline constexpr std::string_view kDlqFailedAtHeader = "dlq-failed-at";
 // How many times `payments-admin dlq replay` re-published the command; copied onto the DLQ record when a
 // replayed command fails again.
 inline constexpr std::string_view kDlqReplayedHeader = "dlq-replayed";
-// A command replayed this many times is not replayed again.
+// A command is replayed at most this many times; after that it needs a person, not another replay.
 inline constexpr int kMaxDlqReplays = 3;
 
 // The dlq-replayed count of a record's headers: 0 when absent or not a small non-negative number.
