@@ -323,7 +323,7 @@ StackOptions jwt_stack() {
 
 }  // namespace
 
-TEST_CASE("a JWT is accepted only when signed, current and for this audience; its merchant claim scopes it") {
+TEST_CASE("a JWT is accepted only when signed, current and for this audience - its merchant claim scopes it") {
   Stack stack(jwt_stack());
   const auto good = make_jwt(JWT_ALG_HS256, kJwtSecret, "payments", 300);
   auto created = stack.request("POST", "/api/v1/payments", payment_body("order-jwt"), bearer(good));
@@ -347,7 +347,7 @@ TEST_CASE("a JWT is accepted only when signed, current and for this audience; it
   CHECK(stack.logs().find(good) == std::string::npos);
 }
 
-TEST_CASE("a key whose payments are declined too often gets 429 on new payments; other keys do not") {
+TEST_CASE("a key whose payments are declined too often gets 429 on new payments - other keys do not") {
   StackOptions options;
   options.api_env = {{"API_DECLINE_LIMIT", "2"}};
   Stack stack(options);
@@ -376,7 +376,7 @@ TEST_CASE("a key whose payments are declined too often gets 429 on new payments;
   CHECK(stack.admin_get("/metrics").body.find("payments_api_decline_limited_total") != std::string::npos);
 }
 
-TEST_CASE("the public port answers /ready bare and serves no metrics; the admin listener has both; no-store everywhere") {
+TEST_CASE("the public port answers /ready bare and serves no metrics - the admin listener has both - no-store everywhere") {
   Stack stack;
   auto ready = stack.request("GET", "/ready");
   CHECK(ready.status == 200);

@@ -6,6 +6,7 @@
 #include "payments/core/ids.hpp"
 #include "payments/core/log.hpp"
 #include "payments/events/commands.hpp"
+#include "payments/events/publish.hpp"
 #include "payments/events/topics.hpp"
 #include "payments/json/json.hpp"
 #include "payments/runtime/awaitable.hpp"
@@ -220,12 +221,7 @@ http::Response PaymentsApi::Impl::ready(bool details) const {
 }
 
 awaitable<Status> PaymentsApi::Impl::publish(events::OutgoingMessage message) {
-  // Named, not a temporary inside the co_await expression: GCC 12 can destroy such temporaries twice.
-  auto start = [this, &message](std::function<void(Status)> done) {
-    deps.producer.produce(std::move(message), std::move(done));
-  };
-  Status delivered = co_await runtime::await_callback<Status>(std::move(start));
-  co_return delivered;
+  co_return co_await events::publish(deps.producer, std::move(message));
 }
 
 awaitable<http::Response> PaymentsApi::Impl::create_payment(const http::Request& request,

@@ -6,6 +6,7 @@
 #include "payments/core/stripe_keys.hpp"
 #include "payments/events/dlq.hpp"
 #include "payments/events/payment_events.hpp"
+#include "payments/events/publish.hpp"
 #include "payments/events/topics.hpp"
 #include "payments/json/json.hpp"
 #include "payments/runtime/awaitable.hpp"
@@ -85,11 +86,7 @@ CommandProcessor::CommandProcessor(ProcessorDependencies dependencies, Processor
           kMaxBatch) {}
 
 awaitable<Status> CommandProcessor::publish(events::OutgoingMessage message) {
-  auto start = [this, &message](std::function<void(Status)> done) {
-    deps_.producer.produce(std::move(message), std::move(done));
-  };
-  Status delivered = co_await runtime::await_callback<Status>(std::move(start));
-  co_return delivered;
+  co_return co_await events::publish(deps_.producer, std::move(message));
 }
 
 awaitable<Status> CommandProcessor::process(events::CommandEnvelope command) {

@@ -4,6 +4,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "payments/core/log.hpp"
+#include "payments/events/publish.hpp"
 #include "payments/runtime/awaitable.hpp"
 
 namespace payments::worker {
@@ -35,10 +36,7 @@ boost::asio::awaitable<int> OutboxRelay::sweep() {
   int published = 0;
   for (const auto& event : stale.value()) {
     events::OutgoingMessage message{event.topic, event.payment_id, event.payload, {}};
-    auto start = [this, &message](std::function<void(Status)> done) {
-      producer_.produce(std::move(message), std::move(done));
-    };
-    Status delivered = co_await runtime::await_callback<Status>(std::move(start));
+    Status delivered = co_await events::publish(producer_, std::move(message));
     if (!delivered) co_return published;  // Kafka is down; the next sweep tries again
     const std::string event_id = event.event_id;
     auto marked = co_await runtime::run_blocking(blocking_, [&] { return payments_.mark_published(event_id); });

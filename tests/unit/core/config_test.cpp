@@ -94,7 +94,7 @@ TEST_CASE("a whole-number setting has a default, a range, and an error naming it
   }
 }
 
-TEST_CASE("a live Stripe key is refused with a plain-http STRIPE_API_BASE; a test key may use the simulator") {
+TEST_CASE("a live Stripe key is refused with a plain-http STRIPE_API_BASE - a test key may use the simulator") {
   auto live = load_config(env_of({{"STRIPE_SECRET_KEY", "sk_live_abcdef"}, {"STRIPE_API_BASE", "http://10.0.0.5:12111"}}), {});
   REQUIRE_FALSE(live);
   CHECK(live.error().field == "STRIPE_API_BASE");

@@ -211,7 +211,7 @@ TEST_CASE("no error ever shows a password") {
   CHECK_FALSE(is_sensitive_kafka_property("sasl.username"));
 }
 
-TEST_CASE("KAFKA_CREATE_TOPICS is true unless set to false; anything else is refused") {
+TEST_CASE("KAFKA_CREATE_TOPICS is true unless set to false - anything else is refused") {
   KafkaSettings settings;
   REQUIRE(load_kafka_client_settings(lookup_of({}), names_of({}), settings));
   CHECK(settings.create_topics);

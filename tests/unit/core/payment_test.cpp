@@ -46,7 +46,7 @@ TEST_CASE("final statuses are the ones no charge attempt follows") {
   CHECK_FALSE(payments::is_final(S::otp_required));
 }
 
-TEST_CASE("only a charge still open takes Stripe's word on the intent; refunds own the statuses after it") {
+TEST_CASE("only a charge still open takes Stripe's word on the intent - refunds own the statuses after it") {
   CHECK(payments::awaits_charge_outcome(S::processing));
   CHECK(payments::awaits_charge_outcome(S::requires_action));
   for (auto s : {S::pending, S::otp_required, S::succeeded, S::failed, S::canceled, S::partially_refunded,

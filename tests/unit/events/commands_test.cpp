@@ -131,7 +131,7 @@ TEST_CASE("a Stripe event's command is keyed by the event: the same event id, th
         stripe_event_command("pay_1", "evt_b", raw).command_id);
 }
 
-TEST_CASE("an envelope may name its merchant; without one the worker's default applies") {
+TEST_CASE("an envelope may name its merchant - without one the worker's default applies") {
   auto named = parse_command_envelope(
       R"({"command_id":"c-1","type":"payment.create","payment_id":"pay_1","merchant_id":"acme","data":{}})");
   REQUIRE(named);

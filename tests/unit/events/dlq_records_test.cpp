@@ -32,7 +32,7 @@ DlqRecord record_with(Headers extra = {}) { return read_dlq_record(dlq_message(s
 
 }  // namespace
 
-TEST_CASE("a DLQ record is read from the worker's headers; no replay header means never replayed") {
+TEST_CASE("a DLQ record is read from the worker's headers - no replay header means never replayed") {
   const auto record = record_with();
   CHECK(record.partition == 2);
   CHECK(record.offset == 7);
@@ -52,7 +52,7 @@ TEST_CASE("a DLQ record is read from the worker's headers; no replay header mean
   CHECK(record_with({{"dlq-redacted", "true"}}).redacted);
 }
 
-TEST_CASE("--offsets takes [P:]A[-B] ranges, inclusive, several with commas; without P: the default partition") {
+TEST_CASE("--offsets takes [P:]A[-B] ranges, inclusive, several with commas - without P: the default partition") {
   auto one = parse_dlq_offsets("3-5");
   REQUIRE(one);
   REQUIRE(one->size() == 1);

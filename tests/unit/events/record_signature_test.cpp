@@ -29,7 +29,7 @@ OutgoingMessage record() { return {"payment-stripe-events", "pay_1", R"({"id":"e
 
 }  // namespace
 
-TEST_CASE("a record the API signed verifies; any change to topic, key or value does not") {
+TEST_CASE("a record the API signed verifies - any change to topic, key or value does not") {
   const auto api = signer(kKeyA);
   auto sent = record();
   api.sign(sent);
@@ -80,7 +80,7 @@ TEST_CASE("rotation: the first key signs, every listed key verifies") {
   CHECK(new_record.headers.size() == 1);
 }
 
-TEST_CASE("INTERNAL_EVENT_KEY must be set and every key long enough; the error repeats no key") {
+TEST_CASE("INTERNAL_EVENT_KEY must be set and every key long enough - the error repeats no key") {
   auto missing = RecordSigner::create(Secret());
   REQUIRE_FALSE(missing);
   CHECK(missing.error().field == "INTERNAL_EVENT_KEY");

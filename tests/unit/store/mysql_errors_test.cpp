@@ -44,7 +44,7 @@ TEST_CASE("a server that turned read-only (a primary demoted by a failover) is l
   }
 }
 
-TEST_CASE("a deadlock runs the transaction again; a lock wait timeout is retried later; neither reconnects") {
+TEST_CASE("a deadlock runs the transaction again - a lock wait timeout is retried later - neither reconnects") {
   CHECK(classify(MysqlErrc::deadlock) == MysqlFailure{.code = ErrorCode::unavailable, .rerun_transaction = true});
   CHECK(classify(MysqlErrc::lock_wait_timeout) == MysqlFailure{.code = ErrorCode::unavailable});
   CHECK(is_retryable(classify(MysqlErrc::lock_wait_timeout).code));

@@ -364,7 +364,7 @@ TEST_CASE("a duplicate while the first request is still executing gets 409") {
   CHECK(s.sim.charge_count() == 1);
 }
 
-TEST_CASE("only a request that ran is marked executed; the idempotency layer's own answers are not") {
+TEST_CASE("only a request that ran is marked executed - the idempotency layer's own answers are not") {
   Sim s;
   const auto r = Sim::request("POST", "/v1/payment_intents",
                               "amount=1000&currency=usd&confirm=true&payment_method=pm_card_visa", "run-once",

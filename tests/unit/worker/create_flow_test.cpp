@@ -123,7 +123,7 @@ TEST_CASE("a store that is unavailable -> the Status says unavailable (retry), n
   CHECK(h.publisher.count(h.topics.success) == 1);
 }
 
-TEST_CASE("the status write failing after Stripe answered -> unavailable; the rerun does not charge twice") {
+TEST_CASE("the status write failing after Stripe answered -> unavailable - the rerun does not charge twice") {
   Harness h;
   h.stores.state.faults.fail("payments.apply_all", Error::unavailable("MySQL went away"), 1);
   const Status first = h.process(create_command("pay-late"));
@@ -180,7 +180,7 @@ TEST_CASE("an unreadable stored row -> internal") {
   }
 }
 
-TEST_CASE("an exception thrown inside a store call -> internal; process never throws") {
+TEST_CASE("an exception thrown inside a store call -> internal - process never throws") {
   // Each store call a payment.create makes, including those batched across commands (run on the pool).
   for (std::string operation : {"payments.lookup_all", "payments.create_all", "payments.apply_all",
                                 "payments.mark_published"}) {

@@ -132,7 +132,7 @@ std::string otp_payment_data() {
          R"("otp":{"channel":"sms","destination":"+33612345678"}})";
 }
 
-TEST_CASE("OTP: payment.create with otp -> otp_required, the code published, no charge yet; verify -> charged") {
+TEST_CASE("OTP: payment.create with otp -> otp_required, the code published, no charge yet - verify -> charged") {
   Harness h;
   auto create = command(events::CommandType::payment_create, "cmd-otp", "pay-otp", otp_payment_data());
   CHECK(h.process(create));
