@@ -74,7 +74,7 @@ int count_of(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("dlq list shows records without their payloads; dlq replay re-publishes them counted, skipping redacted "
+TEST_CASE("dlq list shows records without their payloads, and dlq replay re-publishes them counted, skipping redacted "
           "and thrice-replayed ones") {
   Stack stack({.start_worker = false});  // nothing consumes payment-commands: the test reads what replay wrote
   const std::string recent = payments::rfc3339_now();
