@@ -92,12 +92,13 @@ awaitable<Status> CreateFlow::create_payment(const events::CommandEnvelope& comm
   }
 
   Completion completion{{command.command_id, command.payment_id, std::string(to_string(command.type)), "applied"}};
-  if (auto driven = co_await driver_.drive(command.payment_id, std::move(known), &completion); !driven) co_return driven;
+  auto driven = co_await driver_.drive(command.payment_id, std::move(known), &completion);
+  if (!driven) co_return driven;
   co_return co_await outbox_.finish(command, "applied", completion.recorded);
 }
 
 events::OutgoingMessage CreateFlow::failed_event(const events::CommandEnvelope& command, std::string_view step,
-                                                       events::Failure failure, bool echo_request) const {
+                                                 events::Failure failure, bool echo_request) const {
   events::PaymentEvent e;
   e.event_id = events::event_id_for(command.payment_id, std::string(step) + "/" + command.command_id);
   e.type = events::event_type::kFailed;
@@ -152,7 +153,8 @@ awaitable<void> CreateFlow::fail_unasked(const events::CommandEnvelope& command)
     co_return;
   }
   const store::PaymentRecord& payment = *found.value();
-  if (payment.merchant_id != outbox_.merchant_of(command)) co_return;  // another merchant's payment: not this command's
+  // Another merchant's payment: not this command's.
+  if (payment.merchant_id != outbox_.merchant_of(command)) co_return;
   if (payment.status != PaymentStatus::pending && payment.status != PaymentStatus::otp_required) {
     // processing or requires_action: Stripe may have been asked; reconciliation finds out. Final: nothing owed.
     co_return;

@@ -21,7 +21,7 @@ OtpFlow::OtpFlow(store::PaymentStore& payments, store::OtpStore& otps, const Otp
       environment_(std::move(environment)), blocking_(blocking), outbox_(outbox), issuer_(issuer), driver_(driver) {}
 
 awaitable<OtpFlow::WaitingChallenge> OtpFlow::load_waiting(const std::string& payment_id,
-                                                                            const std::string& merchant_id) {
+                                                           const std::string& merchant_id) {
   WaitingChallenge out;
   auto payment = co_await runtime::run_blocking(blocking_, [&] { return payments_.find(payment_id); });
   if (!payment) {

@@ -36,7 +36,7 @@ PaymentDriver::PaymentDriver(store::PaymentStore& payments, StripeGateway& strip
           kMaxBatch) {}
 
 awaitable<Status> PaymentDriver::drive(const std::string& payment_id, std::optional<store::PaymentRecord> known,
-                                        Completion* completion) {
+                                       Completion* completion) {
   for (int step = 0; step < kMaxSteps; ++step) {
     if (!known) {
       auto found = co_await runtime::run_blocking(blocking_, [&] { return payments_.find(payment_id); });
@@ -80,7 +80,7 @@ awaitable<Status> PaymentDriver::drive(const std::string& payment_id, std::optio
 }
 
 awaitable<Result<PaymentDriver::Progress>> PaymentDriver::charge(const store::PaymentRecord& payment,
-                                                                       Completion* completion) {
+                                                                 Completion* completion) {
   auto request = events::parse_payment_request(payment.request_json);
   if (!request) co_return Error::internal("stored payment request unreadable: " + request.error().message);
   const auto& r = request.value();
@@ -121,8 +121,8 @@ awaitable<Result<PaymentDriver::Progress>> PaymentDriver::charge(const store::Pa
 }
 
 awaitable<Result<PaymentDriver::Progress>> PaymentDriver::record_outcome(const store::PaymentRecord& payment,
-                                                                               const ChargeOutcome& outcome,
-                                                                               Completion* completion) {
+                                                                         const ChargeOutcome& outcome,
+                                                                         Completion* completion) {
   store::Transition t{.payment_id = payment.id,
                       .expected_version = payment.version,
                       .to = outcome.status,
@@ -151,7 +151,7 @@ awaitable<Result<PaymentDriver::Progress>> PaymentDriver::record_outcome(const s
 }
 
 awaitable<Result<bool>> PaymentDriver::write_transition(const store::PaymentRecord& from,
-                                                          store::Transition transition, Completion* completion) {
+                                                        store::Transition transition, Completion* completion) {
   store::TransitionWrite write{from, std::move(transition), {}};
   if (completion) write.command = completion->command;
   Result<bool> applied = co_await transitions_.submit(std::move(write));

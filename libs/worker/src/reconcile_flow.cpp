@@ -128,7 +128,8 @@ awaitable<Status> Reconciliation::expire_requires_action(const store::PaymentRec
                                        cancel_idempotency_key(driver_.key_owner(payment.merchant_id), payment.id),
                                        std::move(done));
   };
-  StripeResult<PaymentIntent> canceled = co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(cancel));
+  StripeResult<PaymentIntent> canceled =
+      co_await runtime::await_callback<StripeResult<PaymentIntent>>(std::move(cancel));
   if (!canceled) {
     // E.g. the customer finished a moment ago and the intent can no longer be canceled: the next check sees it.
     log::warn("abandoned payment not canceled at Stripe",
@@ -182,7 +183,8 @@ awaitable<Status> Reconciliation::reconcile_refund(const store::RefundRecord& re
   if (!payment) co_return std::move(payment).error();
   if (!payment.value()) co_return Error::internal("the refunded payment " + refund.payment_id + " vanished");
   // As for charges: the same idempotency key returns the first request's refund, or makes it now.
-  if (auto refunded = co_await stripe_refunds_.refund_at_stripe(*payment.value(), refund); !refunded) co_return refunded;
+  auto refunded = co_await stripe_refunds_.refund_at_stripe(*payment.value(), refund);
+  if (!refunded) co_return refunded;
   co_return co_await outbox_.flush_outbox(refund.payment_id);
 }
 

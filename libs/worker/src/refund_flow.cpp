@@ -80,7 +80,8 @@ awaitable<Status> RefundFlow::create_refund(const events::CommandEnvelope& comma
                                                   [&] { return payments_.find(command.payment_id); });
     if (!payment) co_return std::move(payment).error();
     if (!payment.value()) co_return Error::internal("the refunded payment " + command.payment_id + " vanished");
-    if (auto refunded = co_await stripe_refunds_.refund_at_stripe(*payment.value(), refund); !refunded) co_return refunded;
+    auto refunded = co_await stripe_refunds_.refund_at_stripe(*payment.value(), refund);
+    if (!refunded) co_return refunded;
   }
   if (auto flushed = co_await outbox_.flush_outbox(command.payment_id); !flushed) co_return flushed;
   log::info("refund processed", {{"payment_id", command.payment_id}, {"refund_id", refund.id}});

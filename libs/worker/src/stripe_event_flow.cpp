@@ -19,10 +19,12 @@ StripeEventFlow::StripeEventFlow(store::PaymentStore& payments, store::RefundSto
 awaitable<Status> StripeEventFlow::apply_stripe_event(const events::CommandEnvelope& command) {
   auto parsed = stripe::parse_event(command.data_json);
   if (!parsed) {
-    co_return co_await outbox_.dead_letter_command(command, events::dlq_reason("unreadable Stripe event", parsed.error()));
+    co_return co_await outbox_.dead_letter_command(command,
+                                                   events::dlq_reason("unreadable Stripe event", parsed.error()));
   }
   const StripeEvent& event = parsed.value();
-  log::info("applying Stripe event", {{"event_id", event.id}, {"type", event.type}, {"payment_id", command.payment_id}});
+  log::info("applying Stripe event",
+            {{"event_id", event.id}, {"type", event.type}, {"payment_id", command.payment_id}});
 
   switch (stripe_event_use(event.type)) {
     case StripeEventUse::intent_update: {
@@ -87,9 +89,8 @@ awaitable<Status> StripeEventFlow::apply_refund_event(const std::string& payment
     if (!payment) co_return std::move(payment).error();
     if (payment.value()) payment_intent = payment.value()->stripe_payment_intent_id;
   }
-  if (auto applied = co_await stripe_refunds_.apply_refund_progress(refund, stripe_refund.value(), payment_intent); !applied) {
-    co_return applied;
-  }
+  auto applied = co_await stripe_refunds_.apply_refund_progress(refund, stripe_refund.value(), payment_intent);
+  if (!applied) co_return applied;
   co_return co_await outbox_.flush_outbox(payment_id);
 }
 

@@ -15,7 +15,7 @@ StripeRefunds::StripeRefunds(store::RefundStore& refunds, StripeGateway& stripe,
     : refunds_(refunds), stripe_(stripe), metrics_(metrics), blocking_(blocking), topics_(std::move(topics)) {}
 
 awaitable<Status> StripeRefunds::refund_at_stripe(const store::PaymentRecord& payment,
-                                                     const store::RefundRecord& refund) {
+                                                  const store::RefundRecord& refund) {
   payments::RefundRequest request{.payment_intent = payment.stripe_payment_intent_id,
                                   .amount = refund.amount,
                                   .reason = refund.reason,
@@ -42,7 +42,7 @@ awaitable<Status> StripeRefunds::refund_at_stripe(const store::PaymentRecord& pa
 }
 
 awaitable<Status> StripeRefunds::apply_refund_progress(const store::RefundRecord& refund, const Refund& stripe_refund,
-                                                        std::string_view payment_intent) {
+                                                       std::string_view payment_intent) {
   const RefundFacts facts{refund.stripe_refund_id, payment_intent, refund.amount, refund.currency};
   if (const auto mismatch = refund_mismatch(facts, stripe_refund)) {
     note_stripe_mismatch(metrics_, *mismatch, refund.payment_id, stripe_refund.id);  // the refund stays as it is
@@ -72,7 +72,7 @@ awaitable<Status> StripeRefunds::apply_refund_progress(const store::RefundRecord
 }
 
 awaitable<Status> StripeRefunds::settle_refund(const store::RefundRecord& refund,
-                                                const RefundSettlement& settlement) {
+                                               const RefundSettlement& settlement) {
   const auto topics = topics_;
   auto event = [topics](const store::PaymentRecord& p, const store::RefundRecord& r) {
     return refund_event(topics, p, r);
