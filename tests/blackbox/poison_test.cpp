@@ -47,6 +47,18 @@ std::optional<payments::events::IncomingMessage> dlq_record(Stack& stack, const 
   return found;
 }
 
+// Whether a payment-failed event for `payment_id` with this failure.code arrives within 20 s.
+bool failed_with(Stack& stack, const std::string& payment_id, const std::string& code) {
+  return eventually(
+      [&] {
+        for (const auto& e : stack.read_topic(stack.topics().failed, 1, 1s)) {
+          if (e.key == payment_id && json_field(e.value, "failure.code") == code) return true;
+        }
+        return false;
+      },
+      20s, 500ms);
+}
+
 std::int64_t commands_lag(Stack& stack, int partitions) {
   return consumer_lag(stack.kafka(), stack.topic_prefix() + "worker", stack.topics().commands, partitions);
 }
@@ -93,16 +105,7 @@ TEST_CASE("poison commands end within seconds and the lag of every partition ret
   CHECK(header(*utf8, "dlq-reason").find("not a JSON object") != std::string::npos);
 
   // An overflowing amount is a command that breaks the rules: its producer gets payment.failed.
-  bool refused = false;
-  eventually(
-      [&] {
-        for (const auto& e : stack.read_topic(stack.topics().failed, 1, 1s)) {
-          if (e.key == "poison-amount" && json_field(e.value, "failure.code") == "validation_error") refused = true;
-        }
-        return refused;
-      },
-      20s, 500ms);
-  CHECK(refused);
+  CHECK(failed_with(stack, "poison-amount", "validation_error"));
 
   // The unreadable payment's refund: retried a bounded number of rounds, then given up.
   auto row = dlq_record(stack, "poison-row", 40s);
@@ -154,16 +157,7 @@ TEST_CASE("a payment.create given up before Stripe was asked fails its payment w
       },
       40s, 500ms));
   CHECK(failure_code == "internal_error");
-  bool announced = false;
-  eventually(
-      [&] {
-        for (const auto& e : stack.read_topic(stack.topics().failed, 1, 1s)) {
-          if (e.key == "otp-poison" && json_field(e.value, "failure.code") == "internal_error") announced = true;
-        }
-        return announced;
-      },
-      20s, 500ms);
-  CHECK(announced);
+  CHECK(failed_with(stack, "otp-poison", "internal_error"));
   auto record = dlq_record(stack, "otp-poison", 10s);
   REQUIRE(record.has_value());
   CHECK(header(*record, "dlq-error-code") == "internal_error");
