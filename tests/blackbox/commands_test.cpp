@@ -18,13 +18,6 @@ std::string data(const std::string& method, long amount = 4200, const std::strin
          R"(","payment_method":")" + method + R"("})";
 }
 
-std::string header(const payments::events::IncomingMessage& m, const std::string& name) {
-  for (const auto& [k, v] : m.headers) {
-    if (k == name) return v;
-  }
-  return {};
-}
-
 }  // namespace
 
 TEST_CASE("a payment.create produced straight to Kafka is processed like an API one") {
@@ -68,17 +61,17 @@ TEST_CASE("commands that cannot be understood go to the DLQ unchanged and later 
   std::map<std::string, std::string> by_key;
   for (const auto& m : dlq) {
     by_key[m.key] = m.value;
-    CHECK_FALSE(header(m, "dlq-reason").empty());
-    CHECK(header(m, "dlq-original-topic") == stack.topics().commands);
+    CHECK_FALSE(header_of(m, "dlq-reason").empty());
+    CHECK(header_of(m, "dlq-original-topic") == stack.topics().commands);
   }
   for (const auto& [key, value] : bad) CHECK(by_key[key] == value);  // unchanged
   // The reason names the problem in the project's own words, never quoting the input.
   for (const auto& m : dlq) {
-    CHECK(header(m, "dlq-original-bytes") == std::to_string(by_key[m.key].size()));
-    if (m.key == "k1") CHECK(header(m, "dlq-reason").find("not a JSON object") != std::string::npos);
-    if (m.key == "k2") CHECK(header(m, "dlq-reason") == "command envelope invalid (type)");
-    if (m.key == "k3") CHECK(header(m, "dlq-reason").find("payment_id") != std::string::npos);
-    if (m.key == "k4") CHECK(header(m, "dlq-reason").find("has spaces") == std::string::npos);
+    CHECK(header_of(m, "dlq-original-bytes") == std::to_string(by_key[m.key].size()));
+    if (m.key == "k1") CHECK(header_of(m, "dlq-reason").find("not a JSON object") != std::string::npos);
+    if (m.key == "k2") CHECK(header_of(m, "dlq-reason") == "command envelope invalid (type)");
+    if (m.key == "k3") CHECK(header_of(m, "dlq-reason").find("payment_id") != std::string::npos);
+    if (m.key == "k4") CHECK(header_of(m, "dlq-reason").find("has spaces") == std::string::npos);
   }
 }
 
@@ -98,14 +91,14 @@ TEST_CASE("what goes to the DLQ holds no card number and no one-time code, in JS
                                "5555.5555.5555.4444"}) {
       CHECK(m.value.find(secret) == std::string::npos);
       CHECK(m.key.find(secret) == std::string::npos);
-      CHECK(header(m, "dlq-reason").find(secret) == std::string::npos);
+      CHECK(header_of(m, "dlq-reason").find(secret) == std::string::npos);
     }
-    CHECK(header(m, "dlq-reason").find("teleport") == std::string::npos);
+    CHECK(header_of(m, "dlq-reason").find("teleport") == std::string::npos);
     CHECK(m.value.find("[redacted]") != std::string::npos);
-    CHECK(header(m, "dlq-redacted") == "true");
+    CHECK(header_of(m, "dlq-redacted") == "true");
   }
   std::map<std::string, std::string> by_reason_key;
-  for (const auto& m : dlq) by_reason_key[header(m, "dlq-original-bytes")] = m.value;
+  for (const auto& m : dlq) by_reason_key[header_of(m, "dlq-original-bytes")] = m.value;
   CHECK(by_reason_key.count(std::to_string(json_command.size())) == 1);
   CHECK(by_reason_key.count(std::to_string(text_command.size())) == 1);
   // Still JSON where it was: the rest of the command stays readable for whoever fixes its producer.

@@ -14,13 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string header(const payments::events::IncomingMessage& m, const std::string& name) {
-  for (const auto& [k, v] : m.headers) {
-    if (k == name) return v;
-  }
-  return {};
-}
-
 // A record as the worker writes it to the DLQ (CommandProcessor::dead_letter), with `extra` headers.
 payments::events::OutgoingMessage dlq_record(Stack& stack, const std::string& key, const std::string& value,
                                              const std::string& reason, const std::string& failed_at,
@@ -141,7 +134,7 @@ TEST_CASE("dlq list shows records without their payloads, and dlq replay re-publ
   REQUIRE(commands.size() == 1);
   CHECK(commands[0].key == "pay_fresh");
   CHECK(commands[0].value == fresh);
-  CHECK(header(commands[0], "dlq-replayed") == "1");
+  CHECK(header_of(commands[0], "dlq-replayed") == "1");
 
   // By offset; then the same command back in the DLQ after that replay (as the worker writes it when the
   // replay fails again): replaying both publishes it once, counted from the copy that came back.
@@ -159,7 +152,7 @@ TEST_CASE("dlq list shows records without their payloads, and dlq replay re-publ
   commands = stack.read_topic(stack.topics().commands, 3, 10s);
   REQUIRE(commands.size() == 3);
   std::map<std::string, std::vector<std::string>> counts;
-  for (const auto& m : commands) counts[m.key].push_back(header(m, "dlq-replayed"));
+  for (const auto& m : commands) counts[m.key].push_back(header_of(m, "dlq-replayed"));
   CHECK(counts["pay_fresh"] == std::vector<std::string>{"1", "2"});
   CHECK(counts["pay_old"] == std::vector<std::string>{"1"});
 
@@ -204,7 +197,7 @@ TEST_CASE("a refund dead-lettered for a cause later fixed is replayed and applie
   REQUIRE_MESSAGE(dead.size() == 1,
                   (std::string("the refund never reached the DLQ (needs the worker's give-up path)\n") + stack.logs()));
   CHECK(dead[0].key == pay);
-  CHECK(header(dead[0], "dlq-error-code") == "internal_error");
+  CHECK(header_of(dead[0], "dlq-error-code") == "internal_error");
   CHECK(stack.refunds_for(pay).count == 0);
 
   // The cause is fixed: the worker gets its key back.
@@ -232,7 +225,7 @@ TEST_CASE("a refund dead-lettered for a cause later fixed is replayed and applie
   REQUIRE_MESSAGE(twice.exit_code == 0, twice.output);
   std::vector<std::string> replay_headers;
   for (const auto& m : stack.read_topic(stack.topics().commands, 4, 10s)) {
-    if (!header(m, "dlq-replayed").empty()) replay_headers.push_back(header(m, "dlq-replayed"));
+    if (!header_of(m, "dlq-replayed").empty()) replay_headers.push_back(header_of(m, "dlq-replayed"));
   }
   CHECK(replay_headers == std::vector<std::string>{"1", "1"});
   std::this_thread::sleep_for(3s);  // time for a second application to show, were there one

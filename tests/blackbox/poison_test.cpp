@@ -25,13 +25,6 @@ std::string payment_data(const std::string& order_id, const std::string& amount 
          R"(,"currency":"usd","payment_method":"pm_card_visa")" + extra + "}";
 }
 
-std::string header(const payments::events::IncomingMessage& m, const std::string& name) {
-  for (const auto& [k, v] : m.headers) {
-    if (k == name) return v;
-  }
-  return {};
-}
-
 // The DLQ record keyed `key`, once there is one (read from the start of the topic each time).
 std::optional<payments::events::IncomingMessage> dlq_record(Stack& stack, const std::string& key,
                                                             std::chrono::seconds timeout) {
@@ -101,8 +94,8 @@ TEST_CASE("poison commands end within seconds and the lag of every partition ret
   // Not UTF-8: not a command at all, dead-lettered at once.
   auto utf8 = dlq_record(stack, "poison-utf8", 20s);
   REQUIRE(utf8.has_value());
-  CHECK(header(*utf8, "dlq-error-code") == "validation_error");
-  CHECK(header(*utf8, "dlq-reason").find("not a JSON object") != std::string::npos);
+  CHECK(header_of(*utf8, "dlq-error-code") == "validation_error");
+  CHECK(header_of(*utf8, "dlq-reason").find("not a JSON object") != std::string::npos);
 
   // An overflowing amount is a command that breaks the rules: its producer gets payment.failed.
   CHECK(failed_with(stack, "poison-amount", "validation_error"));
@@ -111,8 +104,8 @@ TEST_CASE("poison commands end within seconds and the lag of every partition ret
   auto row = dlq_record(stack, "poison-row", 40s);
   REQUIRE(row.has_value());
   const auto given_up_after = std::chrono::steady_clock::now() - produced_at;
-  CHECK(header(*row, "dlq-error-code") == "internal_error");
-  CHECK(header(*row, "dlq-reason").find("gave up after 10 rounds") != std::string::npos);
+  CHECK(header_of(*row, "dlq-error-code") == "internal_error");
+  CHECK(header_of(*row, "dlq-reason").find("gave up after 10 rounds") != std::string::npos);
   CHECK(given_up_after < 30s);
   CHECK(stack.refunds_for("poison-row").count == 0);
   MESSAGE("the unreadable payment's refund was dead-lettered after "
@@ -160,6 +153,6 @@ TEST_CASE("a payment.create given up before Stripe was asked fails its payment w
   CHECK(failed_with(stack, "otp-poison", "internal_error"));
   auto record = dlq_record(stack, "otp-poison", 10s);
   REQUIRE(record.has_value());
-  CHECK(header(*record, "dlq-error-code") == "internal_error");
+  CHECK(header_of(*record, "dlq-error-code") == "internal_error");
   CHECK(stack.charges_for("otp-poison") == 0);
 }

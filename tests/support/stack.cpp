@@ -47,6 +47,11 @@ bool is_terminal(const std::string& status) {
 
 std::string binary(const std::string& relative) { return std::string(PAYMENTS_BINARY_DIR) + "/" + relative; }
 
+std::string header_of(const events::IncomingMessage& message, std::string_view name) {
+  const std::string* value = events::header_value(message.headers, name);
+  return value == nullptr ? std::string() : *value;
+}
+
 std::string json_field(const std::string& text, const std::string& path) {
   auto doc = json::parse(text, {.max_bytes = 16 * 1024 * 1024, .max_depth = 16});
   if (!doc) return {};

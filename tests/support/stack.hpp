@@ -193,6 +193,9 @@ class Stack {
   std::string webhook_secret_;
 };
 
+// The value of a Kafka record's header `name` ("" when absent).
+std::string header_of(const events::IncomingMessage& message, std::string_view name);
+
 // The value of a top-level string or integer field in a JSON object, as text ("" when absent).
 std::string json_field(const std::string& json, const std::string& path);
 

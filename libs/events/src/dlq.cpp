@@ -1,6 +1,7 @@
 #include "payments/events/dlq.hpp"
 
 #include <array>
+#include <charconv>
 #include <regex>
 
 #include "payments/core/card_number.hpp"
@@ -96,18 +97,13 @@ std::string dlq_reason(std::string_view what, const Error& cause) {
   return reason;
 }
 
-int replay_count(const Headers& headers) {
-  for (const auto& [name, value] : headers) {
-    if (name != kDlqReplayedHeader) continue;
-    if (value.empty() || value.size() > 3) return 0;
-    int count = 0;
-    for (char c : value) {
-      if (c < '0' || c > '9') return 0;
-      count = count * 10 + (c - '0');
-    }
-    return count;
-  }
-  return 0;
+std::optional<int> replay_count(const Headers& headers) {
+  const std::string* value = header_value(headers, kDlqReplayedHeader);
+  if (value == nullptr) return 0;
+  int count = 0;
+  const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), count);
+  if (value->empty() || ec != std::errc{} || end != value->data() + value->size() || count < 0) return std::nullopt;
+  return count;
 }
 
 }  // namespace payments::events

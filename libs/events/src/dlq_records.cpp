@@ -10,15 +10,8 @@
 namespace payments::events {
 namespace {
 
-const std::string* header(const IncomingMessage& message, std::string_view name) {
-  for (const auto& [key, value] : message.headers) {
-    if (key == name) return &value;
-  }
-  return nullptr;
-}
-
 std::string header_or_empty(const IncomingMessage& message, std::string_view name) {
-  const auto* value = header(message, name);
+  const auto* value = header_value(message.headers, name);
   return value == nullptr ? std::string{} : *value;
 }
 
@@ -75,9 +68,8 @@ DlqRecord read_dlq_record(const IncomingMessage& message) {
   record.original_topic = header_or_empty(message, kDlqOriginalTopicHeader);
   record.failed_at = header_or_empty(message, kDlqFailedAtHeader);
   record.failed_at_time = parse_rfc3339(record.failed_at);
-  const auto* replayed = header(message, kDlqReplayedHeader);
-  record.replay_count = replayed == nullptr ? std::optional<int>(0) : whole_number<int>(*replayed);
-  if (const auto* bytes = header(message, kDlqOriginalBytesHeader)) {
+  record.replay_count = replay_count(message.headers);
+  if (const auto* bytes = header_value(message.headers, kDlqOriginalBytesHeader)) {
     record.original_bytes = whole_number<std::size_t>(*bytes);
   }
   record.redacted = header_or_empty(message, kDlqRedactedHeader) == "true";

@@ -111,7 +111,7 @@ awaitable<Status> Outbox::dead_letter(events::IncomingMessage message, std::stri
     headers.emplace_back(events::kDlqOriginalPartitionHeader, std::to_string(message.partition));
     headers.emplace_back(events::kDlqOriginalOffsetHeader, std::to_string(message.offset));
   }
-  if (const int replays = events::replay_count(message.headers); replays > 0) {
+  if (const int replays = events::replay_count(message.headers).value_or(0); replays > 0) {
     headers.emplace_back(events::kDlqReplayedHeader, std::to_string(replays));
   }
   headers.emplace_back(events::kDlqFailedAtHeader, rfc3339_now());

@@ -170,7 +170,7 @@ struct Worker::Impl {
                                    : events::parse_command_envelope(message.value)) {
       key = envelope->payment_id;
       job.command = std::move(envelope).value();
-      job.command->replays = events::replay_count(message.headers);
+      job.command->replays = events::replay_count(message.headers).value_or(0);
       job.command->source_topic = message.topic;
       job.command->source_partition = message.partition;
       job.command->source_offset = message.offset;

@@ -4,24 +4,13 @@
 
 #include "harness.hpp"
 #include "payments/events/dlq.hpp"
-#include "payments/json/json.hpp"
 
 namespace payments::worker::testing {
 namespace {
 
-std::string field_of(const std::string& json_text, const char* field) {
-  auto doc = json::parse(json_text);
-  REQUIRE(doc);
-  json::ObjectReader reader(doc.value());
-  auto value = reader.string(field);
-  return value ? value.value() : std::string();
-}
-
 std::optional<std::string> header(const events::OutgoingMessage& m, std::string_view name) {
-  for (const auto& [k, v] : m.headers) {
-    if (k == name) return v;
-  }
-  return std::nullopt;
+  const std::string* value = events::header_value(m.headers, name);
+  return value == nullptr ? std::nullopt : std::optional<std::string>(*value);
 }
 
 TEST_CASE("payment.create: Stripe succeeds -> succeeded, one payment-success event, command done") {

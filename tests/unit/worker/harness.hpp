@@ -2,6 +2,8 @@
 // A CommandProcessor over the fakes (fakes.hpp), and what a test needs to drive it: commands built from their
 // data, and coroutines run to the end on an io_context with a small pool for the store calls.
 
+#include <doctest/doctest.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,6 +15,7 @@
 #include "fakes.hpp"
 #include "payments/core/metrics.hpp"
 #include "payments/events/commands.hpp"
+#include "payments/json/json.hpp"
 #include "payments/worker/command_processor.hpp"
 
 namespace payments::worker::testing {
@@ -86,6 +89,15 @@ inline std::string payment_data(const std::string& order = "order-1", long amoun
 
 inline events::CommandEnvelope create_command(const std::string& payment_id, std::string command_id = "cmd-1") {
   return command(events::CommandType::payment_create, std::move(command_id), payment_id, payment_data());
+}
+
+// A top-level string field of a JSON object ("" when absent); REQUIREs that the text is JSON.
+inline std::string field_of(const std::string& json_text, const char* field) {
+  auto doc = json::parse(json_text);
+  REQUIRE(doc);
+  json::ObjectReader reader(doc.value());
+  auto value = reader.string(field);
+  return value ? value.value() : std::string();
 }
 
 }  // namespace payments::worker::testing

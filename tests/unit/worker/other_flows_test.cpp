@@ -2,18 +2,9 @@
 #include <doctest/doctest.h>
 
 #include "harness.hpp"
-#include "payments/json/json.hpp"
 
 namespace payments::worker::testing {
 namespace {
-
-std::string field_of(const std::string& json_text, const char* field) {
-  auto doc = json::parse(json_text);
-  REQUIRE(doc);
-  json::ObjectReader reader(doc.value());
-  auto value = reader.string(field);
-  return value ? value.value() : std::string();
-}
 
 // A payment charged through the processor, as a refund finds it.
 void paid(Harness& h, const std::string& payment_id, long amount = 1500) {

@@ -4,6 +4,7 @@
 // redacted first, and the reason header is written in the project's own words only, never from the input.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,8 +31,9 @@ inline constexpr std::string_view kDlqReplayedHeader = "dlq-replayed";
 // A command is replayed at most this many times; after that it needs a person, not another replay.
 inline constexpr int kMaxDlqReplays = 3;
 
-// The dlq-replayed count of a record's headers: 0 when absent or not a small non-negative number.
-int replay_count(const Headers& headers);
+// The dlq-replayed count of a record's headers: 0 when absent, nullopt when present but not a whole
+// non-negative number.
+std::optional<int> replay_count(const Headers& headers);
 
 struct DlqPayload {
   std::string value;              // the command, with anything sensitive replaced by kRedacted

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,6 +14,14 @@
 namespace payments::events {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// The value of the first header called `name`, or nullptr.
+inline const std::string* header_value(const Headers& headers, std::string_view name) noexcept {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
 
 struct OutgoingMessage {
   std::string topic;
