@@ -225,12 +225,20 @@ int main(int argc, char** argv) {
   // HTTP/1.1 carries one request per connection at a time, and every command in flight may be waiting on Stripe.
   // One retry layer: the client retries a Stripe call by Stripe's rules until STRIPE_RETRY_DEADLINE_SECONDS;
   // what it gives up on is left to reconciliation, never retried around it (README, "Failure policy").
+  // STRIPE_MAX_REQUESTS_PER_SECOND: this process's share of the account's Stripe rate limit (README, "Stripe
+  // pacing"); by default a little under Stripe's own limit for the key's mode. 0 turns pacing off.
+  const bool live_key = is_live_key(config->stripe.secret_key.reveal());
+  const int default_rate = static_cast<int>(live_key ? stripe::kLiveModeRequestsPerSecond
+                                                     : stripe::kTestModeRequestsPerSecond);
+  auto stripe_rate = int_setting(env, "STRIPE_MAX_REQUESTS_PER_SECOND", default_rate, 0, 100'000);
+  if (!stripe_rate) return fail(stripe_rate.error());
   auto stripe = stripe::StripeClient::create(io, {.api_base = config->stripe.api_base,
                                                   .secret_key = config->stripe.secret_key,
                                                   .request_timeout = timing->request_timeout,
                                                   .total_timeout = std::max(timing->request_timeout,
                                                                             timing->retry_deadline),
                                                   .max_retries = kStripeMaxRetries,
+                                                  .pacing = {.max_rate = static_cast<double>(*stripe_rate)},
                                                   .max_connections = std::max<std::size_t>(256, in_flight_bound)});
   if (!stripe) return fail(stripe.error());
 
@@ -251,14 +259,18 @@ int main(int argc, char** argv) {
        .reconcile = reconcile->options,
        .default_merchant = config->kafka.default_merchant,
        .environment = config->kafka.topic_prefix,
-       .stripe_live = is_live_key(config->stripe.secret_key.reveal())});
+       .stripe_live = live_key});
   // WORKER_SHUTDOWN_DRAIN_SECONDS: how long SIGTERM waits for commands in flight (below Kubernetes' 30 s grace).
   auto drain_seconds = int_setting(env, "WORKER_SHUTDOWN_DRAIN_SECONDS", 20, 1, 600);
   if (!drain_seconds) return fail(drain_seconds.error());
+  // WORKER_REVOKE_DRAIN_SECONDS: how long a rebalance waits for a revoked partition's running commands.
+  auto revoke_drain_seconds = int_setting(env, "WORKER_REVOKE_DRAIN_SECONDS", 10, 0, 120);
+  if (!revoke_drain_seconds) return fail(revoke_drain_seconds.error());
   // --sequential: one command at a time per partition, the baseline `make bench` compares against.
   worker::Worker consumer_loop(io, processor, metrics,
                                {.max_in_flight = in_flight_bound,
                                 .drain_timeout = std::chrono::seconds(drain_seconds.value()),
+                                .revoke_drain_timeout = std::chrono::seconds(revoke_drain_seconds.value()),
                                 .sequential_per_partition = has_flag(argc, argv, "--sequential"),
                                 .stripe_events_topic = topics.stripe_events,
                                 .stripe_events_signer = record_signer.value()});
@@ -273,7 +285,7 @@ int main(int argc, char** argv) {
       // Fetches wait up to 10 ms for 64 KB rather than returning each record on its own: under a steady
       // stream that is far fewer fetch requests for the broker, for at most 10 ms more latency.
       .extra = {{"queued.max.messages.kbytes", "16384"}, {"fetch.min.bytes", "65536"}, {"fetch.wait.max.ms", "10"}},
-      .on_revoked = [&consumer_loop](const std::string& t, std::int32_t p) { consumer_loop.on_revoked(t, p); },
+      .on_revoked = [&consumer_loop](const auto& partitions) { consumer_loop.on_revoked(partitions); },
   });
   if (!consumer) return fail(consumer.error());
 

@@ -175,6 +175,9 @@ std::map<std::string, std::string> Stack::service_env() const {
       {"STRIPE_SECRET_KEY", "sk_test_blackbox"},
       {"STRIPE_API_BASE", "http://127.0.0.1:" + std::to_string(sim_port_)},
       {"STRIPE_WEBHOOK_SECRET", webhook_secrets},
+      // The simulator has no rate limit unless a test gives it one (pacing_test): pace far above what any
+      // test sends, so pacing stays in the path without slowing the tests (the test-key default is 20/s).
+      {"STRIPE_MAX_REQUESTS_PER_SECOND", "2000"},
       {"OTP_SECRET", "otp_blackbox_secret"},
       {"INTERNAL_EVENT_KEY", kTestInternalEventKey},
       {"DATA_ENCRYPTION_KEY", kTestDataKey1},
@@ -213,7 +216,9 @@ Stack::ExtraWorker Stack::start_extra_worker() {
       std::vector<std::string>{"--max-in-flight", std::to_string(options_.max_in_flight)}, env,
       run_dir_ + "/worker-" + std::to_string(extra.metrics_port) + ".log");
   const auto port = extra.metrics_port;
-  wait_until([&] { return http_request(port, "GET", "/health").status == 200; }, 30s, "another payments-worker");
+  if (!eventually([&] { return http_request(port, "GET", "/health").status == 200; }, 30s, 50ms)) {
+    FAIL("another payments-worker not ready within 30s:\n" << extra.process->output());
+  }
   return extra;
 }
 
@@ -339,20 +344,28 @@ HttpResult Stack::sim(const std::string& method, const std::string& target, cons
 
 namespace {
 
-// Calls `each` for every record of a simulator read-back list whose metadata[payment_id] matches.
-void for_each_sim_record(Stack& stack, const std::string& path, const std::string& payment_id,
-                         const std::function<void(const rapidjson::Value&)>& each) {
+// Calls `each` with metadata[payment_id] and the record, for every record of a simulator read-back list that
+// has one.
+void for_each_sim_record(Stack& stack, const std::string& path,
+                         const std::function<void(const std::string&, const rapidjson::Value&)>& each) {
   auto r = stack.sim("GET", path);
   REQUIRE(r.status == 200);
   // The read-back is an array; json::parse insists on objects, so wrap it.
   auto doc = json::parse("{\"data\":" + r.body + "}", {.max_bytes = 64 * 1024 * 1024, .max_depth = 16});
   REQUIRE(doc);
   for (const auto& record : doc.value()["data"].GetArray()) {
-    if (record.HasMember("metadata") && record["metadata"].HasMember("payment_id") &&
-        payment_id == record["metadata"]["payment_id"].GetString()) {
-      each(record);
+    if (record.HasMember("metadata") && record["metadata"].HasMember("payment_id")) {
+      each(record["metadata"]["payment_id"].GetString(), record);
     }
   }
+}
+
+// The same for the records of one payment.
+void for_each_sim_record(Stack& stack, const std::string& path, const std::string& payment_id,
+                         const std::function<void(const rapidjson::Value&)>& each) {
+  for_each_sim_record(stack, path, [&](const std::string& id, const rapidjson::Value& record) {
+    if (id == payment_id) each(record);
+  });
 }
 
 }  // namespace
@@ -361,6 +374,12 @@ int Stack::charges_for(const std::string& payment_id) {
   int count = 0;
   for_each_sim_record(*this, "/_sim/charges", payment_id, [&](const rapidjson::Value&) { ++count; });
   return count;
+}
+
+std::map<std::string, int> Stack::charges_by_payment() {
+  std::map<std::string, int> counts;
+  for_each_sim_record(*this, "/_sim/charges", [&](const std::string& id, const rapidjson::Value&) { ++counts[id]; });
+  return counts;
 }
 
 Stack::SimRefunds Stack::refunds_for(const std::string& payment_id) {

@@ -127,6 +127,8 @@ class Stack {
                  const std::vector<std::pair<std::string, std::string>>& headers = {});
   // Number of successful charges the simulator recorded for a payment id (metadata[payment_id]).
   int charges_for(const std::string& payment_id);
+  // Successful charges per metadata[payment_id], for every payment the simulator charged, in one read.
+  std::map<std::string, int> charges_by_payment();
   // Refunds the simulator performed for a payment: refund_id (metadata) -> amount, and how many there were.
   struct SimRefunds {
     std::map<std::string, std::int64_t> by_refund_id;

@@ -22,6 +22,10 @@
 #   kafka_backlog_sequential  BENCH_SEQUENTIAL_BACKLOG commands, worker --sequential (the baseline)
 #   open_loop                 BENCH_OPEN_RATE payments/s offered for BENCH_OPEN_SECONDS (BENCH_OPEN_MODE kafka|api)
 #   open_loop_low             the same at BENCH_OPEN_LOW_RATE, a rate this machine sustains, for the latency
+#   stripe_paced              BENCH_PACED_BACKLOG commands straight into Kafka, the worker paced at
+#                             STRIPE_MAX_REQUESTS_PER_SECOND=BENCH_PACED_RATE against a simulator limited to
+#                             BENCH_PACED_SIM_LIMIT requests/s (Stripe's live limit): completed/s against the bound
+# Every other scenario runs the worker unpaced (STRIPE_MAX_REQUESTS_PER_SECOND=0): its simulator has no limit.
 # When api_front_noauth or api_front is the first scenario, a throwaway api_front of BENCH_WARMUP_SECONDS
 # runs before it, so that neither side of the comparison meets a cold Kafka and MariaDB.
 set -euo pipefail
@@ -44,7 +48,10 @@ OUT=${BENCH_OUT:-$BIN/bench}
 : "${BENCH_LOG_LEVEL:=info}"
 : "${BENCH_API_KEYS_SECONDS:=10}"
 : "${BENCH_OPEN_LOW_RATE:=100}"
-: "${BENCH_SCENARIOS:=api_max api_max_keys api_front_noauth api_front kafka_backlog kafka_backlog_sequential open_loop open_loop_low}"
+: "${BENCH_PACED_RATE:=90}"
+: "${BENCH_PACED_BACKLOG:=1000}"
+: "${BENCH_PACED_SIM_LIMIT:=100}"
+: "${BENCH_SCENARIOS:=api_max api_max_keys api_front_noauth api_front kafka_backlog kafka_backlog_sequential open_loop open_loop_low stripe_paced}"
 : "${BENCH_SETTLE_SECONDS:=5}"
 : "${BENCH_WARMUP_SECONDS:=5}"
 
@@ -146,15 +153,20 @@ API_ADMIN_PORT=$(free_port 18190)  # the API's admin listener (/metrics, /ready 
 WORKER_METRICS_PORT=$(free_port 18091)
 
 # run_scenario NAME WORKER_FLAG... -- LOADGEN_FLAG...   (WORKER_FLAG --no-worker: start no worker;
-# --api-without-auth: run payments-api-without-auth instead of payments-api, and send no API key)
+# --api-without-auth: run payments-api-without-auth instead of payments-api, and send no API key;
+# --stripe-rate N: the worker's STRIPE_MAX_REQUESTS_PER_SECOND (default 0, unpaced); --sim-limit N: the
+# simulator's --rate-limit)
 failures=()
 run_scenario() {
   local name=$1 worker_args=() loadgen_args=() with_worker=true api_bin="$BIN/apps/api/payments-api" with_key=true
+  local stripe_rate=0 sim_args=()
   shift
   while [ "$1" != "--" ]; do
     case "$1" in
       --no-worker) with_worker=false ;;
       --api-without-auth) api_bin=$API_WITHOUT_AUTH; with_key=false ;;
+      --stripe-rate) stripe_rate=$2; shift ;;
+      --sim-limit) sim_args+=(--rate-limit "$2"); shift ;;
       *) worker_args+=("$1") ;;
     esac
     shift
@@ -173,6 +185,7 @@ run_scenario() {
     MYSQL_HOST="$MYSQL_HOST" MYSQL_PORT="$MYSQL_PORT" MYSQL_USER="$MYSQL_USER" MYSQL_PASSWORD="$MYSQL_PASSWORD"
     MYSQL_DATABASE="$run_db" MYSQL_ADMIN_USER="$MYSQL_ADMIN_USER" MYSQL_ADMIN_PASSWORD="$MYSQL_ADMIN_PASSWORD"
     STRIPE_SECRET_KEY=sk_test_bench STRIPE_API_BASE="http://127.0.0.1:$SIM_PORT" STRIPE_WEBHOOK_SECRET=whsec_bench
+    STRIPE_MAX_REQUESTS_PER_SECOND="$stripe_rate"
     OTP_SECRET=otp_bench_only_secret INTERNAL_EVENT_KEY=internal_bench_only_key_of_32_bytes_min DATA_ENCRYPTION_KEY="$DATA_ENCRYPTION_KEY" API_PORT="$API_PORT" API_BIND_ADDRESS=127.0.0.1
     API_ADMIN_PORT="$API_ADMIN_PORT" API_ADMIN_BIND_ADDRESS=127.0.0.1
     WORKER_METRICS_PORT="$WORKER_METRICS_PORT" WORKER_METRICS_BIND_ADDRESS=127.0.0.1 LOG_LEVEL="$BENCH_LOG_LEVEL")
@@ -191,7 +204,8 @@ run_scenario() {
     key_args=(--api-key-file "$key_file")
   fi
 
-  "$BIN/tools/stripe-sim/stripe-sim" --port "$SIM_PORT" --latency-ms "$BENCH_STRIPE_LATENCY_MS" >"$logs-sim.log" 2>&1 &
+  "$BIN/tools/stripe-sim/stripe-sim" --port "$SIM_PORT" --latency-ms "$BENCH_STRIPE_LATENCY_MS" "${sim_args[@]}" \
+    >"$logs-sim.log" 2>&1 &
   local sim_pid=$!
   service_pids+=("$sim_pid")
   wait_http "$SIM_PORT" /_sim/health 20 "stripe-sim"
@@ -258,6 +272,10 @@ for scenario in $BENCH_SCENARIOS; do
       run_scenario open_loop_low --max-in-flight "$BENCH_MAX_IN_FLIGHT" -- \
         --mode "$BENCH_OPEN_MODE" --rate "$BENCH_OPEN_LOW_RATE" --duration-s "$BENCH_OPEN_SECONDS" \
         --connections "$BENCH_API_CONNECTIONS" --track --drain-timeout-s 120 ;;
+    stripe_paced)
+      run_scenario stripe_paced --stripe-rate "$BENCH_PACED_RATE" --sim-limit "$BENCH_PACED_SIM_LIMIT" \
+        --max-in-flight "$BENCH_MAX_IN_FLIGHT" -- \
+        --mode kafka --count "$BENCH_PACED_BACKLOG" --track --drain-timeout-s 120 ;;
     *) die "unknown scenario $scenario" ;;
   esac
 done
@@ -269,7 +287,8 @@ done
 [ "${#files[@]}" -gt 0 ] || die "no scenario produced results"
 report_status=0
 "$LOADGEN" report --out "$OUT/results.json" --svg "$OUT/bench.svg" \
-  --stripe-latency-ms "$BENCH_STRIPE_LATENCY_MS" --partitions "$BENCH_PARTITIONS" "${files[@]}" || report_status=$?
+  --stripe-latency-ms "$BENCH_STRIPE_LATENCY_MS" --partitions "$BENCH_PARTITIONS" --stripe-paced-rate "$BENCH_PACED_RATE" \
+  "${files[@]}" || report_status=$?
 log "took $(($(date +%s) - started)) s; results in $OUT/results.json, chart $OUT/bench.svg, logs in $OUT/logs"
 [ "$report_status" -eq 0 ] || failures+=("report (exit $report_status: a charge check failed)")
 if [ "${#failures[@]}" -gt 0 ]; then

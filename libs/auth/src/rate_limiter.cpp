@@ -18,28 +18,28 @@ RateDecision RateLimiter::take(std::string_view credential, int per_second, Cloc
   auto it = buckets_.find(std::string(credential));
   if (it == buckets_.end()) {
     if (buckets_.size() >= max_buckets_) evict_idle(now);
-    it = buckets_.emplace(std::string(credential), Bucket{rate, now}).first;
+    it = buckets_.emplace(std::string(credential), TokenBucket(rate, rate, now)).first;
+  } else if (it->second.rate() != rate) {
+    it->second.set_rate(rate, rate, now);  // the credential's limit changed
   }
-  Bucket& bucket = it->second;
-  const double elapsed = std::chrono::duration<double>(now - bucket.updated).count();
-  bucket.tokens = std::min(rate, bucket.tokens + std::max(0.0, elapsed) * rate);
-  bucket.updated = now;
+  TokenBucket& bucket = it->second;
+  const bool allowed = bucket.try_take(now);
+  const double tokens = bucket.available(now);
 
   RateDecision decision;
   decision.limit = static_cast<int>(rate);
-  decision.allowed = bucket.tokens >= 1.0;
-  if (decision.allowed) bucket.tokens -= 1.0;
-  decision.remaining = static_cast<int>(bucket.tokens);
-  decision.reset = ceil_seconds((rate - bucket.tokens) / rate);
+  decision.allowed = allowed;
+  decision.remaining = static_cast<int>(tokens);
+  decision.reset = ceil_seconds((rate - tokens) / rate);
   if (!decision.allowed) {
-    decision.retry_after = std::max(std::chrono::seconds(1), ceil_seconds((1.0 - bucket.tokens) / rate));
+    decision.retry_after = std::max(std::chrono::seconds(1), ceil_seconds((1.0 - tokens) / rate));
   }
   return decision;
 }
 
 void RateLimiter::evict_idle(Clock::time_point now) {
   // A bucket idle for a second is full again: forgetting it changes nothing for its credential.
-  std::erase_if(buckets_, [now](const auto& entry) { return now - entry.second.updated >= std::chrono::seconds(1); });
+  std::erase_if(buckets_, [now](const auto& entry) { return now - entry.second.updated() >= std::chrono::seconds(1); });
   if (buckets_.size() >= max_buckets_) buckets_.clear();  // a flood of distinct credentials: start over
 }
 

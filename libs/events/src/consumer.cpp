@@ -10,7 +10,7 @@ namespace {
 // eager strategies. librdkafka 2.0.2 needs this explicitly for a consumer to leave its group cleanly on close.
 class Rebalance final : public RdKafka::RebalanceCb {
  public:
-  std::function<void(const std::string&, std::int32_t)> on_revoked;
+  std::function<void(const std::vector<TopicPartition>&)> on_revoked;
   bool paused = false;  // the consumer is paused: partitions assigned meanwhile start paused too
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode code,
@@ -26,8 +26,11 @@ class Rebalance final : public RdKafka::RebalanceCb {
       }
       if (paused) consumer->pause(partitions);
     } else {
-      if (on_revoked) {
-        for (const auto* tp : partitions) on_revoked(tp->topic(), tp->partition());
+      if (on_revoked && !partitions.empty()) {
+        std::vector<TopicPartition> revoked;
+        revoked.reserve(partitions.size());
+        for (const auto* tp : partitions) revoked.push_back({tp->topic(), tp->partition()});
+        on_revoked(revoked);
       }
       if (cooperative) {
         if (auto error = std::unique_ptr<RdKafka::Error>(consumer->incremental_unassign(partitions))) {

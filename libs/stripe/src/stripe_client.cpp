@@ -160,7 +160,8 @@ class StripeClient::Impl : public std::enable_shared_from_this<StripeClient::Imp
         options_(std::move(options)),
         url_(std::move(url)),
         tls_(std::move(tls)),
-        rng_(std::random_device{}()) {}
+        rng_(std::random_device{}()),
+        pacer_(options_.pacing, Clock::now()) {}
 
   template <typename T>
   using Parser = StripeResult<T> (*)(std::string_view);
@@ -187,6 +188,7 @@ class StripeClient::Impl : public std::enable_shared_from_this<StripeClient::Imp
   asio::strand<asio::io_context::executor_type>& strand() noexcept { return strand_; }
   std::atomic<std::size_t> open_{0};
   std::atomic<std::size_t> opened_total_{0};
+  std::atomic<std::size_t> rate_limited_total_{0};
 
  private:
   struct Waiter {
@@ -239,17 +241,19 @@ class StripeClient::Impl : public std::enable_shared_from_this<StripeClient::Imp
     return error;
   }
 
-  // Attempts the call until it succeeds, retrying as the SDK policy says, within the total deadline.
+  // Attempts the call until it succeeds, retrying as the SDK policy says, within the total deadline. Every
+  // attempt first waits for the pacer; that wait moves the deadline on, so it never uses up retries.
   asio::awaitable<Exchange> execute(const HttpCall& call) {
-    const auto started = Clock::now();
-    const auto deadline = started + options_.total_timeout;
+    auto deadline = Clock::now() + options_.total_timeout;
     const BackoffPolicy backoff{options_.initial_retry_delay, options_.max_retry_delay};
     bool maybe_sent = false;
     for (int attempt = 0;; ++attempt) {
+      deadline += co_await wait_for_pacer();
       const auto attempt_started = Clock::now();
       Exchange ex = co_await attempt_once(call, std::min(attempt_started + options_.request_timeout, deadline));
       maybe_sent = maybe_sent || (!ex.got_response && ex.maybe_sent);
       log_attempt(call, ex, attempt, Clock::now() - attempt_started);
+      if (is_rate_limit(ex)) slow_down();
 
       const bool success = ex.got_response && ex.status >= 200 && ex.status < 300;
       if (success || attempt >= options_.max_retries ||
@@ -265,6 +269,30 @@ class StripeClient::Impl : public std::enable_shared_from_this<StripeClient::Imp
       asio::steady_timer timer(strand_, delay);
       co_await timer.async_wait(kAwait);
     }
+  }
+
+  // Waits until the pacer lets the next request go; returns how long that took. Nothing else is held
+  // meanwhile: no connection, no slot.
+  asio::awaitable<Clock::duration> wait_for_pacer() {
+    const auto wait = pacer_.reserve(Clock::now());
+    if (wait <= Clock::duration::zero()) co_return Clock::duration::zero();
+    asio::steady_timer timer(strand_, wait);
+    co_await timer.async_wait(kAwait);
+    co_return wait;
+  }
+
+  // A 429 because the account's rate was exceeded; Stripe also answers 429 lock_timeout when one object is
+  // being changed by another request, which says nothing about the rate.
+  static bool is_rate_limit(const Exchange& ex) {
+    return ex.got_response && ex.status == 429 && parse_error_response(ex.status, ex.body).code != "lock_timeout";
+  }
+
+  void slow_down() {
+    ++rate_limited_total_;
+    const auto now = Clock::now();
+    if (!pacer_.on_rate_limited(now)) return;
+    const std::string rate = std::to_string(static_cast<int>(pacer_.current_rate(now)));
+    log::warn("stripe rate limited: pacing requests lower for a while", {{"requests_per_second", rate}});
   }
 
   void log_attempt(const HttpCall& call, const Exchange& ex, int attempt, Clock::duration took) const {
@@ -478,6 +506,7 @@ class StripeClient::Impl : public std::enable_shared_from_this<StripeClient::Imp
   std::minstd_rand rng_;
   std::deque<std::unique_ptr<Connection>> idle_;  // oldest first; reuse takes the newest
   std::deque<Waiter*> waiters_;
+  RequestPacer pacer_;
 };
 
 Result<std::unique_ptr<StripeClient>> StripeClient::create(asio::io_context& io, StripeClientOptions options) {
@@ -486,6 +515,7 @@ Result<std::unique_ptr<StripeClient>> StripeClient::create(asio::io_context& io,
   if (options.secret_key.empty()) return Error::validation("STRIPE_SECRET_KEY", "is required to call Stripe");
   if (options.max_connections == 0) return Error::validation("max_connections", "must be at least 1");
   if (options.max_retries < 0) return Error::validation("max_retries", "must not be negative");
+  if (options.pacing.max_rate < 0) return Error::validation("STRIPE_MAX_REQUESTS_PER_SECOND", "must not be negative");
   if (options.request_timeout.count() <= 0 || options.total_timeout.count() <= 0) {
     return Error::validation("request_timeout", "timeouts must be positive");
   }
@@ -516,6 +546,7 @@ StripeClient::~StripeClient() {
 
 std::size_t StripeClient::open_connections() const noexcept { return impl_->open_.load(); }
 std::size_t StripeClient::connections_opened_total() const noexcept { return impl_->opened_total_.load(); }
+std::size_t StripeClient::rate_limited_total() const noexcept { return impl_->rate_limited_total_.load(); }
 
 void StripeClient::create_payment_intent(PaymentIntentRequest request, StripeCallback<PaymentIntent> done) {
   FormFields form;

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -26,6 +27,7 @@ using boost::asio::awaitable;
 struct Job {
   PartitionKey partition;
   std::int64_t offset = 0;
+  std::uint64_t generation = 0;  // of the partition's ownership when the record arrived
   std::optional<events::CommandEnvelope> command;  // empty: dead-letter `raw` with `reason`
   events::IncomingMessage raw;
   std::string reason;
@@ -40,9 +42,13 @@ struct Worker::Impl {
   WorkerOptions options;
   Metric& in_flight_gauge;
 
-  std::mutex mutex;  // guards tracker and consumer offset calls made from the io thread
+  std::mutex mutex;  // guards what follows, up to `queues`
   OffsetTracker tracker;
   events::Consumer* consumer = nullptr;
+  // Bumped each time a partition is revoked: a job of an older generation belongs to its new owner.
+  std::map<PartitionKey, std::uint64_t> generations;
+  std::map<PartitionKey, std::size_t> running;  // commands started and not yet ended, per partition
+  std::condition_variable ended;                // a running command ended
 
   // Per payment, the commands waiting behind the one running. Touched only on the io thread.
   std::map<std::string, std::deque<Job>> queues;
@@ -63,8 +69,10 @@ struct Worker::Impl {
       auto it = queues.find(key);
       if (it == queues.end() || it->second.empty()) co_return;
       Job job = it->second.front();  // copied: `queues` may rehash while this coroutine waits
-      co_await run_to_outcome(job);
-      finished(job);
+      if (begin(job)) {
+        const bool completed = co_await run_to_outcome(job);
+        end(job, completed);
+      }
       it = queues.find(key);
       it->second.pop_front();
       if (it->second.empty()) {
@@ -74,9 +82,37 @@ struct Worker::Impl {
     }
   }
 
+  bool owned(const Job& job) {
+    std::lock_guard lock(mutex);
+    return owned_locked(job);
+  }
+  bool owned_locked(const Job& job) {
+    const auto it = generations.find(job.partition);
+    return job.generation == (it == generations.end() ? 0 : it->second);
+  }
+
+  // Whether the job may start: not when its partition was revoked since it arrived (its new owner runs it).
+  bool begin(const Job& job) {
+    std::lock_guard lock(mutex);
+    if (!owned_locked(job)) return false;
+    ++running[job.partition];
+    return true;
+  }
+
+  // The job stopped running: done (its offset may now be committed) or abandoned to the partition's new owner.
+  void end(const Job& job, bool completed) {
+    {
+      std::lock_guard lock(mutex);
+      if (completed) finished_locked(job);
+      if (auto it = running.find(job.partition); it != running.end() && --it->second == 0) running.erase(it);
+    }
+    ended.notify_all();
+  }
+
   // Runs one command until it is done or given up (failure_policy.hpp): retried while the policy says so,
-  // the payment's later commands waiting behind it, other payments going on.
-  awaitable<void> run_to_outcome(const Job& job) {
+  // the payment's later commands waiting behind it, other payments going on. False when it stopped because
+  // its partition was revoked meanwhile: the new owner runs it from the start.
+  awaitable<bool> run_to_outcome(const Job& job) {
     // Seeded by the record's position, so that commands failing together do not come back together.
     const auto seed = std::hash<std::string>{}(job.partition.topic) ^ static_cast<std::uint64_t>(job.offset) ^
                       (static_cast<std::uint64_t>(job.partition.partition) << 48U);
@@ -93,7 +129,7 @@ struct Worker::Impl {
       } else {
         step = co_await processor.process(*job.command);
       }
-      if (step) co_return;
+      if (step) co_return true;
       auto decision = retries.after(step.error());
       if (decision.give_up && !given_up && job.command) {
         given_up = step.error();
@@ -111,11 +147,11 @@ struct Worker::Impl {
       }
       boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, decision.delay);
       co_await timer.async_wait(boost::asio::use_awaitable);
+      if (!owned(job)) co_return false;  // revoked while failing: the new owner retries it
     }
   }
 
-  void finished(const Job& job) {
-    std::lock_guard lock(mutex);
+  void finished_locked(const Job& job) {
     if (auto commit = tracker.finished(job.partition, job.offset); commit && consumer != nullptr) {
       if (auto stored = consumer->store_offset(job.partition.topic, job.partition.partition, *commit); !stored) {
         log::debug("offset not stored", {{"error", stored.error().message}});
@@ -127,6 +163,14 @@ struct Worker::Impl {
   std::size_t in_flight() {
     std::lock_guard lock(mutex);
     return tracker.in_flight();
+  }
+
+  std::size_t running_in_locked(const std::vector<PartitionKey>& partitions) const {
+    std::size_t count = 0;
+    for (const auto& partition : partitions) {
+      if (auto it = running.find(partition); it != running.end()) count += it->second;
+    }
+    return count;
   }
 
   // A record of the stripe-events topic as the command that applies it.
@@ -161,6 +205,7 @@ struct Worker::Impl {
       std::lock_guard lock(mutex);
       tracker.started(job.partition, job.offset);
       in_flight_gauge.set(static_cast<std::int64_t>(tracker.in_flight()));
+      if (auto it = generations.find(job.partition); it != generations.end()) job.generation = it->second;
     }
     std::string key = message.key;
     if (message.value.size() > events::kMaxCommandBytes) {
@@ -197,10 +242,50 @@ Worker::Worker(boost::asio::io_context& io, CommandProcessor& processor, Metrics
     : impl_(std::make_unique<Impl>(io, processor, metrics, options)) {}
 Worker::~Worker() = default;
 
-void Worker::on_revoked(const std::string& topic, std::int32_t partition) {
-  std::lock_guard lock(impl_->mutex);
-  impl_->tracker.forget({topic, partition});
-  log::info("partition revoked", {{"topic", topic}, {"partition", std::to_string(partition)}});
+void Worker::on_revoked(const std::vector<events::TopicPartition>& partitions) {
+  auto& impl = *impl_;
+  std::vector<PartitionKey> keys;
+  keys.reserve(partitions.size());
+  for (const auto& p : partitions) keys.push_back({p.topic, p.partition});
+
+  std::unique_lock lock(impl.mutex);
+  for (const auto& key : keys) ++impl.generations[key];  // nothing more of theirs starts here
+  const auto running = impl.running_in_locked(keys);
+  // While running; a revocation after run() returned (the consumer closing) follows the shutdown drain,
+  // which has waited already.
+  events::Consumer* consumer = impl.consumer;
+  if (consumer != nullptr && running > 0) {
+    impl.ended.wait_for(lock, impl.options.revoke_drain_timeout,
+                        [&] { return impl.running_in_locked(keys) == 0; });
+  }
+  const auto left = impl.running_in_locked(keys);
+  for (const auto& key : keys) impl.tracker.forget(key);
+  impl.in_flight_gauge.set(static_cast<std::int64_t>(impl.tracker.in_flight()));
+  lock.unlock();
+
+  // The commit points of what finished are stored; commit them before the partitions go.
+  if (consumer != nullptr) {
+    if (auto committed = consumer->commit(); !committed) {
+      log::warn("offsets of revoked partitions not committed; the new owner may repeat finished commands "
+                "(they are idempotent)",
+                {{"error", committed.error().message}});
+    }
+  }
+  std::string names;
+  for (const auto& key : keys) names += (names.empty() ? "" : ",") + key.topic + "/" + std::to_string(key.partition);
+  log::info("partitions revoked", {{"partitions", names},
+                                   {"running", std::to_string(running)},
+                                   {"left", std::to_string(left)}});
+  if (left > 0) {
+    impl.metrics.counter("payments_worker_revoke_drain_left_total",
+                         "Commands still running when a revoked partition's drain ran out")
+        .add(static_cast<std::int64_t>(left));
+    log::warn("revoke drain timed out; commands still running may overlap their new owner's",
+              {{"left", std::to_string(left)},
+               {"drain_seconds", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                    impl.options.revoke_drain_timeout)
+                                                    .count())}});
+  }
 }
 
 void Worker::run(events::Consumer& consumer, const std::atomic<bool>& stop) {

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <string>
 #include <vector>
 
 #include "faults.hpp"
@@ -53,4 +55,34 @@ TEST_CASE("fault settings change at runtime from JSON and restore to the start-u
   CHECK(FaultInjector::parse_json(R"({"latency_ms":-1})", {}).error().field == "latency_ms");
   CHECK(FaultInjector::parse_json(R"({"typo_rate":0.1})", {}).error().field == "typo_rate");
   CHECK_FALSE(FaultInjector::parse_json("not json", {}).has_value());
+}
+
+TEST_CASE("the rate limit answers 429 beyond N requests a second, like Stripe's") {
+  using Clock = payments::TokenBucket::Clock;
+  FaultSettings settings;
+  settings.rate_limit = 50;
+  FaultInjector injector(settings, 1);
+  const auto t0 = Clock::now();
+  int allowed = 0;
+  for (int i = 0; i < 80; ++i) {
+    if (injector.next(t0) == Fault::none) ++allowed;
+  }
+  CHECK(allowed == 50);  // a second's worth at once
+  CHECK(injector.next(t0 + std::chrono::milliseconds(20)) == Fault::none);
+  CHECK(injector.next(t0 + std::chrono::milliseconds(20)) == Fault::rate_limit);
+  CHECK(injector.counts().rate_limited == 31);
+
+  // Off at runtime, on again with a fresh limit; a reset forgets the counts.
+  auto off = FaultInjector::parse_json(R"({"rate_limit":0})", injector.settings());
+  REQUIRE(off.has_value());
+  injector.set(off.value());
+  for (int i = 0; i < 100; ++i) CHECK(injector.next(t0 + std::chrono::milliseconds(20)) == Fault::none);
+  injector.restore_initial();
+  CHECK(injector.counts().rate_limited == 0);
+  CHECK(injector.settings().rate_limit == 50);
+
+  CHECK(FaultInjector::parse_json(R"({"rate_limit":-1})", {}).error().field == "rate_limit");
+  CHECK(FaultInjector::parse_json(R"({"rate_limit":1.5})", {}).error().field == "rate_limit");
+  CHECK(FaultInjector::to_json(settings, FaultCounts{.rate_limited = 3}).find(R"("injected":{"rate_limited":3)") !=
+        std::string::npos);
 }

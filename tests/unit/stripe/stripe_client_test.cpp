@@ -446,6 +446,83 @@ TEST_CASE("many concurrent calls share at most max_connections connections") {
   CHECK(client->open_connections() <= 4);
 }
 
+// Runs `count` creates at once and returns how long they took to all complete, and how many succeeded.
+std::pair<std::chrono::milliseconds, int> run_concurrently(asio::io_context& io, StripeClient& client, int count) {
+  int ok = 0;
+  int finished = 0;
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < count; ++i) {
+    client.create_payment_intent(card_payment("pm_card_visa", "paced-" + std::to_string(i)),
+                                 [&](StripeResult<PaymentIntent> r) {
+                                   ++finished;
+                                   if (r) ++ok;
+                                 });
+  }
+  const auto give_up = started + 20s;
+  while (finished < count && std::chrono::steady_clock::now() < give_up) io.run_one_for(50ms);
+  REQUIRE(finished == count);
+  return {std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started), ok};
+}
+
+TEST_CASE("paced requests go out at the configured rate, and the wait is not part of the retry deadline") {
+  asio::io_context io;
+  std::vector<std::chrono::steady_clock::time_point> arrivals;
+  FakeStripe stripe(io, [&](const Recorded&) {
+    arrivals.push_back(std::chrono::steady_clock::now());
+    return Canned{200, intent_json("pi_p", "succeeded"), {}};
+  });
+  auto options = fast_options(stripe.base_url());
+  options.total_timeout = 300ms;  // far less than the last call waits for its turn
+  options.pacing = {.max_rate = 40};
+  auto client = make_client(io, options);
+
+  // 8 at once (a fifth of a second's worth), then one every 25 ms: 48 take about a second.
+  const auto [took, ok] = run_concurrently(io, *client, 48);
+  CHECK(ok == 48);
+  CHECK(took >= 900ms);
+  CHECK(took < 3s);
+  REQUIRE(arrivals.size() == 48);
+  CHECK(arrivals.back() - arrivals[8] >= 900ms);
+  CHECK(client->rate_limited_total() == 0);
+}
+
+TEST_CASE("a rate-limit 429 slows the pacer down; a lock_timeout 429 does not") {
+  asio::io_context io;
+  int calls = 0;
+  std::string first_answer;
+  FakeStripe stripe(io, [&](const Recorded&) {
+    if (++calls == 1) {
+      return Canned{429, first_answer, {{"Stripe-Should-Retry", "true"}}};
+    }
+    return Canned{200, intent_json("pi_r", "succeeded"), {}};
+  });
+  auto options = fast_options(stripe.base_url());
+  options.pacing = {.max_rate = 1000};
+  auto client = make_client(io, options);
+
+  SUBCASE("rate_limit") {
+    first_answer = R"({"error":{"type":"invalid_request_error","code":"rate_limit","message":"slow down"}})";
+    auto r = create(io, *client, card_payment("pm_card_visa", "rl-1"));
+    REQUIRE(r.has_value());  // retried with the same key
+    CHECK(client->rate_limited_total() == 1);
+  }
+  SUBCASE("lock_timeout") {
+    first_answer = R"({"error":{"type":"invalid_request_error","code":"lock_timeout","message":"busy"}})";
+    auto r = create(io, *client, card_payment("pm_card_visa", "rl-2"));
+    REQUIRE(r.has_value());
+    CHECK(client->rate_limited_total() == 0);
+  }
+}
+
+TEST_CASE("a negative pacing rate is refused at creation") {
+  asio::io_context io;
+  auto options = fast_options("http://127.0.0.1:1");
+  options.pacing = {.max_rate = -1};
+  auto client = StripeClient::create(io, options);
+  REQUIRE_FALSE(client.has_value());
+  CHECK(client.error().field == "STRIPE_MAX_REQUESTS_PER_SECOND");
+}
+
 TEST_CASE("the secret key never appears in an error message") {
   asio::io_context io;
   FakeStripe stripe(io, [](const Recorded&) {

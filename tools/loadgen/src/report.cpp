@@ -104,7 +104,8 @@ std::string fixed(double value, int decimals) {
 }
 
 const std::set<std::string>& report_options() {
-  static const std::set<std::string> options = {"--out", "--svg", "--stripe-latency-ms", "--partitions"};
+  static const std::set<std::string> options = {"--out", "--svg", "--stripe-latency-ms", "--partitions",
+                                                "--stripe-paced-rate"};
   return options;
 }
 
@@ -144,6 +145,13 @@ int write_report(const Arguments& args) {
       {"worker_rss_mb", "worker peak RSS MB, ~1,000 in flight", "kafka_backlog", "processes.worker.vm_hwm_mb", false, 150},
   };
   for (auto& t : targets) t.measured = t.scenario.empty() ? ratio : value(t.scenario, t.path);
+  // Stripe pacing: the paced backlog's completed/s as a share of the bucket's rate.
+  const double paced_rate = std::atof(args.text("--stripe-paced-rate", "0").c_str());
+  const bool paced_run = scenarios.contains("stripe_paced") && paced_rate > 0;
+  if (paced_run) {
+    targets.push_back({"paced_share_percent", "paced completed/s, % of the bucket's rate", "", "", true, 95,
+                       value("stripe_paced", "completed_per_s") / paced_rate * 100});
+  }
 
   // Authentication's cost: api_front (a key on every request) against api_front_noauth (the same load on
   // payments-api-without-auth), run one after the other. The bound: within 5 % of the figure without.
@@ -275,6 +283,14 @@ int write_report(const Arguments& args) {
                 cell(with_key).c_str(), cell(without_key).c_str(), cell(auth_ratio, 3).c_str(),
                 cell(cpu_with_key, 3).c_str(), cell(cpu_without_key, 3).c_str(), cpu_change_text.c_str(),
                 auth_within ? "within 5 %" : "MORE THAN 5 % WORSE");
+  }
+  if (paced_run) {
+    std::printf("\nStripe pacing at %s requests/s (simulator limited to Stripe's 100/s): %s completed/s = %s %% of "
+                "the bucket, end-to-end p99 %s ms, %s 429s\n",
+                cell(paced_rate).c_str(), cell(value("stripe_paced", "completed_per_s"), 1).c_str(),
+                cell(value("stripe_paced", "completed_per_s") / paced_rate * 100, 1).c_str(),
+                cell(value("stripe_paced", "end_to_end_ms.p99")).c_str(),
+                cell(value("stripe_paced", "stripe_rate_limited")).c_str());
   }
   std::printf("\n%-42s %8s %10s  %s\n", "target", "bound", "measured", "");
   for (const auto& t : targets) {

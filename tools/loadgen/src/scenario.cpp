@@ -107,6 +107,18 @@ struct ChargeCheck {
   std::string problem;
 };
 
+// 429s the simulator answered for exceeding its rate limit (GET /_sim/faults), or -1 when it cannot say.
+std::int64_t sim_rate_limited(std::uint16_t sim_port) {
+  if (sim_port == 0) return -1;
+  const auto reply = fetch("127.0.0.1", sim_port, "GET", "/_sim/faults", 10s);
+  if (reply.status != 200) return -1;
+  auto doc = json::parse(reply.body, {.max_bytes = reply.body.size() + 1, .max_depth = 4});
+  if (!doc || !doc.value().HasMember("injected")) return -1;
+  const auto& injected = doc.value()["injected"];
+  return injected.HasMember("rate_limited") && injected["rate_limited"].IsInt64() ? injected["rate_limited"].GetInt64()
+                                                                                 : -1;
+}
+
 ChargeCheck check_charges(std::uint16_t sim_port, const PaymentLedger& ledger, std::size_t expected_completed) {
   ChargeCheck check;
   if (sim_port == 0) return check;
@@ -435,6 +447,7 @@ int run_scenario(const Arguments& args) {
   out.field("payment_ids_charged_twice", static_cast<std::int64_t>(charges.duplicated));
   out.field("problem", charges.problem);
   out.end_object();
+  out.field("stripe_rate_limited", sim_rate_limited(static_cast<std::uint16_t>(sim_port.value())));
   out.end_object();
 
   const auto text = out.str();

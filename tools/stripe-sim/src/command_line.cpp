@@ -17,7 +17,7 @@ bool parse_number(const std::string& text, T& out) {
 
 std::string usage() {
   return "usage: stripe-sim [--port N] [--host ADDR] [--threads N] [--latency-ms N] [--fail-rate F]\n"
-         "                  [--timeout-rate F] [--rate-limit-rate F] [--seed N] [--tls-cert FILE --tls-key FILE]\n"
+         "                  [--timeout-rate F] [--rate-limit-rate F] [--rate-limit N] [--seed N] [--tls-cert FILE --tls-key FILE]\n"
          "                  [--webhook-url URL --webhook-secret whsec_...]\n"
          "  --port N             port to listen on (default 12111; 0 = any free port)\n"
          "  --host ADDR          address to bind (default 127.0.0.1)\n"
@@ -26,6 +26,8 @@ std::string usage() {
          "  --fail-rate F        fraction of API requests answered 500 api_error (default 0)\n"
          "  --timeout-rate F     fraction performed and recorded but never answered (default 0)\n"
          "  --rate-limit-rate F  fraction answered 429 with Stripe-Should-Retry: true (default 0)\n"
+         "  --rate-limit N       answer 429 (Stripe-Should-Retry: true) beyond N requests a second, as Stripe\n"
+         "                       does (a bucket of one second's worth); 0, the default: no limit\n"
          "  --seed N             seed for ids and fault choice (default: random)\n"
          "  --tls-cert FILE      PEM certificate chain; with --tls-key, serve HTTPS\n"
          "  --tls-key FILE       PEM private key\n"
@@ -74,6 +76,8 @@ Result<SimConfig> parse_command_line(const std::vector<std::string>& args) {
       if (!parse_number(value, config.faults.timeout_rate)) return bad("must be a number between 0 and 1");
     } else if (flag == "--rate-limit-rate") {
       if (!parse_number(value, config.faults.rate_limit_rate)) return bad("must be a number between 0 and 1");
+    } else if (flag == "--rate-limit") {
+      if (!parse_number(value, config.faults.rate_limit)) return bad("must be a whole number of requests a second");
     } else if (flag == "--seed") {
       std::uint64_t seed = 0;
       if (!parse_number(value, seed)) return bad("must be a non-negative integer");

@@ -167,7 +167,7 @@ http::Response SimFrontend::handle_control(const http::Request& request) {
     if (get && what == "refunds") return json(200, simulator_.refunds_json());
     if (get && what == "disputes") return json(200, simulator_.disputes_json());
     if (get && what == "requests") return json(200, simulator_.requests_json());
-    if (get && what == "faults") return json(200, FaultInjector::to_json(faults_.settings()));
+    if (get && what == "faults") return json(200, FaultInjector::to_json(faults_.settings(), faults_.counts()));
     if (post && what == "faults") {
       auto parsed = FaultInjector::parse_json(request.body, faults_.settings());
       if (!parsed) {

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "payments/core/token_bucket.hpp"
+
 namespace payments::auth {
 
 // What the RateLimit-* and Retry-After headers say (IETF draft-ietf-httpapi-ratelimit-headers).
@@ -32,14 +34,10 @@ class RateLimiter {
   RateDecision take(std::string_view credential, int per_second, Clock::time_point now = Clock::now());
 
  private:
-  struct Bucket {
-    double tokens = 0;
-    Clock::time_point updated;
-  };
   void evict_idle(Clock::time_point now);
 
   std::mutex mutex_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::unordered_map<std::string, TokenBucket> buckets_;
   std::size_t max_buckets_;
 };
 

@@ -76,6 +76,11 @@ class Producer final : public EventPublisher {
   std::unique_ptr<Impl> impl_;
 };
 
+struct TopicPartition {
+  std::string topic;
+  std::int32_t partition = 0;
+};
+
 struct ConsumerOptions {
   std::string brokers;
   KafkaClientProperties client_properties;  // from the environment; applied last
@@ -84,8 +89,10 @@ struct ConsumerOptions {
   std::string client_id = "payments";
   std::string auto_offset_reset = "earliest";
   std::vector<std::pair<std::string, std::string>> extra;
-  // Called on the polling thread when partitions are taken away, before the next owner can read them.
-  std::function<void(const std::string& topic, std::int32_t partition)> on_revoked;
+  // Called on the polling thread, once per rebalance, with the partitions taken away, before the next owner
+  // can read them: the consumer still holds them meanwhile, so the hook may finish their work and commit()
+  // (and the rebalance waits for it, up to max.poll.interval.ms).
+  std::function<void(const std::vector<TopicPartition>& partitions)> on_revoked;
 };
 
 class Consumer {

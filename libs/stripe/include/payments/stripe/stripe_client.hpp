@@ -11,6 +11,7 @@
 #include "payments/core/config.hpp"
 #include "payments/core/result.hpp"
 #include "payments/core/stripe_gateway.hpp"
+#include "payments/stripe/request_pacer.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -32,6 +33,10 @@ struct StripeClientOptions {
   int max_retries = 2;                                // attempts = 1 + max_retries
   std::chrono::milliseconds initial_retry_delay{500};
   std::chrono::milliseconds max_retry_delay{5'000};
+
+  // Every request, retries included, waits for its turn at this rate (STRIPE_MAX_REQUESTS_PER_SECOND);
+  // the wait does not count against total_timeout. max_rate 0: not paced.
+  PacingOptions pacing;
 
   std::size_t max_connections = 256;           // open connections to the host, busy and idle together
   std::chrono::milliseconds idle_timeout{30'000};  // an idle keep-alive connection older than this is closed
@@ -63,6 +68,8 @@ class StripeClient final : public StripeGateway {
   // Connections currently open (busy + idle) and idle, for metrics and tests. Read on any thread.
   [[nodiscard]] std::size_t open_connections() const noexcept;
   [[nodiscard]] std::size_t connections_opened_total() const noexcept;
+  // 429s answered because Stripe's rate limit was exceeded (lock_timeout 429s not included).
+  [[nodiscard]] std::size_t rate_limited_total() const noexcept;
 
   class Impl;
 

@@ -2,7 +2,8 @@
 // The worker's consumer loop: reads payment-commands (and the Stripe events the API verified), runs up to
 // `max_in_flight` commands at once (those of one payment strictly one after another, in offset order), stores
 // for each partition only the offset below which every command is done, stops taking records while at the
-// in-flight bound (pausing its partitions if that lasts), and drains on stop.
+// in-flight bound (pausing its partitions if that lasts), drains a partition's running commands before the
+// partition goes to another worker, and drains everything on stop.
 
 #include <boost/asio/io_context.hpp>
 
@@ -22,6 +23,9 @@ namespace payments::worker {
 struct WorkerOptions {
   std::size_t max_in_flight = 512;
   std::chrono::milliseconds drain_timeout{30'000};
+  // On a rebalance, how long the revoked partitions' running commands may take to finish before the
+  // partitions go to their new owner (WORKER_REVOKE_DRAIN_SECONDS). Their commands not yet started never start.
+  std::chrono::milliseconds revoke_drain_timeout{10'000};
   // When a failed command is run again, and when it is given up (failure_policy.hpp).
   RetryPolicy retry_policy;
   std::chrono::milliseconds poll_interval{100};
@@ -45,8 +49,11 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // The partition-revoked hook to pass in ConsumerOptions::on_revoked.
-  void on_revoked(const std::string& topic, std::int32_t partition);
+  // The partitions-revoked hook to pass in ConsumerOptions::on_revoked. Commands of these partitions not yet
+  // started are dropped (the new owner reads them again) and failing ones stop retrying; it waits up to
+  // revoke_drain_timeout for the running ones, commits what finished, and only then returns, so the new
+  // owner never runs a command this worker is still running, unless it outlasted the drain (logged).
+  void on_revoked(const std::vector<events::TopicPartition>& partitions);
 
   // Polls on the calling thread until `stop` is set, then drains in-flight work (up to drain_timeout),
   // leaving stored offsets for the consumer's close() to commit.
