@@ -40,9 +40,9 @@ int create_requests(Stack& stack) {
   return value.empty() ? 0 : std::stoi(value);
 }
 
-// The largest "running" count the worker logged for a revocation: commands the drain waited for.
+// The most commands the worker's drain waited for at a revocation, from its "partitions revoked" lines.
 int most_running_at_revocation(const std::string& log) {
-  static const std::regex line(R"re("msg":"partitions revoked".*?"running":"(\d+)")re");
+  static const std::regex line(R"re("msg":"partitions revoked".*?"waited_for":"(\d+)")re");
   int most = -1;
   for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator(); ++it) {
     most = std::max(most, std::stoi((*it)[1].str()));

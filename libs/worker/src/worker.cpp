@@ -44,7 +44,7 @@ struct Worker::Impl {
 
   std::mutex mutex;  // guards what follows, up to `queues`
   OffsetTracker tracker;
-  events::Consumer* consumer = nullptr;
+  events::MessageSource* consumer = nullptr;
   // Bumped each time a partition is revoked: a job of an older generation belongs to its new owner.
   std::map<PartitionKey, std::uint64_t> generations;
   std::map<PartitionKey, std::size_t> running;  // commands started and not yet ended, per partition
@@ -69,10 +69,7 @@ struct Worker::Impl {
       auto it = queues.find(key);
       if (it == queues.end() || it->second.empty()) co_return;
       Job job = it->second.front();  // copied: `queues` may rehash while this coroutine waits
-      if (begin(job)) {
-        const bool completed = co_await run_to_outcome(job);
-        end(job, completed);
-      }
+      co_await run_to_outcome(job);
       it = queues.find(key);
       it->second.pop_front();
       if (it->second.empty()) {
@@ -82,16 +79,13 @@ struct Worker::Impl {
     }
   }
 
-  bool owned(const Job& job) {
-    std::lock_guard lock(mutex);
-    return owned_locked(job);
-  }
   bool owned_locked(const Job& job) {
     const auto it = generations.find(job.partition);
     return job.generation == (it == generations.end() ? 0 : it->second);
   }
 
-  // Whether the job may start: not when its partition was revoked since it arrived (its new owner runs it).
+  // Whether the job may run (again): not when its partition was revoked since it arrived (its new owner runs
+  // it). While it runs, a revocation of its partition waits for it.
   bool begin(const Job& job) {
     std::lock_guard lock(mutex);
     if (!owned_locked(job)) return false;
@@ -99,7 +93,7 @@ struct Worker::Impl {
     return true;
   }
 
-  // The job stopped running: done (its offset may now be committed) or abandoned to the partition's new owner.
+  // The job stopped running: done (its offset may now be committed), or waiting to be retried.
   void end(const Job& job, bool completed) {
     {
       std::lock_guard lock(mutex);
@@ -110,9 +104,11 @@ struct Worker::Impl {
   }
 
   // Runs one command until it is done or given up (failure_policy.hpp): retried while the policy says so,
-  // the payment's later commands waiting behind it, other payments going on. False when it stopped because
-  // its partition was revoked meanwhile: the new owner runs it from the start.
+  // the payment's later commands waiting behind it, other payments going on. It counts as running except
+  // while it waits to be retried, so a revocation waits for a round in progress, never for a backoff. False
+  // when its partition was revoked before it started or while it waited: the new owner runs it afresh.
   awaitable<bool> run_to_outcome(const Job& job) {
+    if (!begin(job)) co_return false;
     // Seeded by the record's position, so that commands failing together do not come back together.
     const auto seed = std::hash<std::string>{}(job.partition.topic) ^ static_cast<std::uint64_t>(job.offset) ^
                       (static_cast<std::uint64_t>(job.partition.partition) << 48U);
@@ -129,7 +125,10 @@ struct Worker::Impl {
       } else {
         step = co_await processor.process(*job.command);
       }
-      if (step) co_return true;
+      if (step) {
+        end(job, true);
+        co_return true;
+      }
       auto decision = retries.after(step.error());
       if (decision.give_up && !given_up && job.command) {
         given_up = step.error();
@@ -145,9 +144,10 @@ struct Worker::Impl {
                    {"offset", std::to_string(job.offset)}, {"code", to_string(step.error().code)},
                    {"rounds", std::to_string(retries.failed_rounds())}, {"error", step.error().message}});
       }
+      end(job, false);
       boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, decision.delay);
       co_await timer.async_wait(boost::asio::use_awaitable);
-      if (!owned(job)) co_return false;  // revoked while failing: the new owner retries it
+      if (!begin(job)) co_return false;  // revoked while waiting: the new owner retries it
     }
   }
 
@@ -250,11 +250,14 @@ void Worker::on_revoked(const std::vector<events::TopicPartition>& partitions) {
 
   std::unique_lock lock(impl.mutex);
   for (const auto& key : keys) ++impl.generations[key];  // nothing more of theirs starts here
+  events::MessageSource* consumer = impl.consumer;
+  if (consumer == nullptr) {
+    // The consumer closing after run() returned: the shutdown drain has waited and said what it left.
+    for (const auto& key : keys) impl.tracker.forget(key);
+    return;
+  }
   const auto running = impl.running_in_locked(keys);
-  // While running; a revocation after run() returned (the consumer closing) follows the shutdown drain,
-  // which has waited already.
-  events::Consumer* consumer = impl.consumer;
-  if (consumer != nullptr && running > 0) {
+  if (running > 0) {
     impl.ended.wait_for(lock, impl.options.revoke_drain_timeout,
                         [&] { return impl.running_in_locked(keys) == 0; });
   }
@@ -264,31 +267,27 @@ void Worker::on_revoked(const std::vector<events::TopicPartition>& partitions) {
   lock.unlock();
 
   // The commit points of what finished are stored; commit them before the partitions go.
-  if (consumer != nullptr) {
-    if (auto committed = consumer->commit(); !committed) {
-      log::warn("offsets of revoked partitions not committed; the new owner may repeat finished commands "
-                "(they are idempotent)",
-                {{"error", committed.error().message}});
-    }
+  if (auto committed = consumer->commit(); !committed) {
+    log::warn("offsets of revoked partitions not committed; the new owner may repeat finished commands "
+              "(they are idempotent)",
+              {{"error", committed.error().message}});
   }
   std::string names;
   for (const auto& key : keys) names += (names.empty() ? "" : ",") + key.topic + "/" + std::to_string(key.partition);
   log::info("partitions revoked", {{"partitions", names},
-                                   {"running", std::to_string(running)},
-                                   {"left", std::to_string(left)}});
+                                   {"waited_for", std::to_string(running)},
+                                   {"still_running", std::to_string(left)}});
   if (left > 0) {
     impl.metrics.counter("payments_worker_revoke_drain_left_total",
                          "Commands still running when a revoked partition's drain ran out")
         .add(static_cast<std::int64_t>(left));
     log::warn("revoke drain timed out; commands still running may overlap their new owner's",
-              {{"left", std::to_string(left)},
-               {"drain_seconds", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                    impl.options.revoke_drain_timeout)
-                                                    .count())}});
+              {{"still_running", std::to_string(left)},
+               {"drain_ms", std::to_string(impl.options.revoke_drain_timeout.count())}});
   }
 }
 
-void Worker::run(events::Consumer& consumer, const std::atomic<bool>& stop) {
+void Worker::run(events::MessageSource& consumer, const std::atomic<bool>& stop) {
   {
     std::lock_guard lock(impl_->mutex);
     impl_->consumer = &consumer;

@@ -95,23 +95,42 @@ struct ConsumerOptions {
   std::function<void(const std::vector<TopicPartition>& partitions)> on_revoked;
 };
 
-class Consumer {
+// What a consumer loop needs from a group member: records, and a say over which offsets are committed. The
+// Consumer below is the Kafka one; the worker's unit tests drive the loop with a scripted fake.
+class MessageSource {
+ public:
+  virtual ~MessageSource() = default;
+
+  // The next record, or nullopt when none arrived within `timeout`. Broker-side errors are returned as Error.
+  // Rebalance hooks (ConsumerOptions::on_revoked) run inside this call, on the calling thread.
+  virtual Result<std::optional<IncomingMessage>> poll(std::chrono::milliseconds timeout) = 0;
+  // Marks everything before `next_offset` in the partition as done; the next commit includes it.
+  virtual Status store_offset(const std::string& topic, std::int32_t partition, std::int64_t next_offset) = 0;
+  // Commits stored offsets synchronously.
+  virtual Status commit() = 0;
+  // Stops (resumes) fetching from every assigned partition, and from partitions assigned while paused;
+  // poll() must still be called meanwhile so the group keeps this member. Call from the polling thread.
+  virtual void pause() = 0;
+  virtual void resume() = 0;
+
+ protected:
+  MessageSource() = default;
+  MessageSource(const MessageSource&) = default;
+  MessageSource& operator=(const MessageSource&) = default;
+};
+
+class Consumer final : public MessageSource {
  public:
   static Result<std::unique_ptr<Consumer>> create(const ConsumerOptions& options);
-  ~Consumer();
+  ~Consumer() override;
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
-  // The next record, or nullopt when none arrived within `timeout`. Broker-side errors are returned as Error.
-  Result<std::optional<IncomingMessage>> poll(std::chrono::milliseconds timeout);
-  // Marks everything before `next_offset` in the partition as done; the next commit includes it.
-  Status store_offset(const std::string& topic, std::int32_t partition, std::int64_t next_offset);
-  // Commits stored offsets synchronously.
-  Status commit();
-  // Stops (resumes) fetching from every assigned partition, and from partitions assigned while paused;
-  // poll() must still be called meanwhile so the group keeps this member. Call from the polling thread.
-  void pause();
-  void resume();
+  Result<std::optional<IncomingMessage>> poll(std::chrono::milliseconds timeout) override;
+  Status store_offset(const std::string& topic, std::int32_t partition, std::int64_t next_offset) override;
+  Status commit() override;
+  void pause() override;
+  void resume() override;
   // Leaves the group cleanly (commits stored offsets first).
   void close();
 

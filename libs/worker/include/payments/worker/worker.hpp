@@ -50,14 +50,14 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   // The partitions-revoked hook to pass in ConsumerOptions::on_revoked. Commands of these partitions not yet
-  // started are dropped (the new owner reads them again) and failing ones stop retrying; it waits up to
+  // started are dropped (the new owner reads them again), and ones waiting to be retried stop; it waits up to
   // revoke_drain_timeout for the running ones, commits what finished, and only then returns, so the new
   // owner never runs a command this worker is still running, unless it outlasted the drain (logged).
   void on_revoked(const std::vector<events::TopicPartition>& partitions);
 
   // Polls on the calling thread until `stop` is set, then drains in-flight work (up to drain_timeout),
   // leaving stored offsets for the consumer's close() to commit.
-  void run(events::Consumer& consumer, const std::atomic<bool>& stop);
+  void run(events::MessageSource& consumer, const std::atomic<bool>& stop);
 
  private:
   struct Impl;
