@@ -15,6 +15,7 @@
 #include "payments/crypto/crypto.hpp"
 #include "payments/json/json.hpp"
 #include "support/test_keys.hpp"
+#include "support/topic_reader.hpp"
 
 namespace payments::testing {
 namespace {
@@ -310,26 +311,9 @@ void Stack::produce(events::OutgoingMessage message) {
 
 std::vector<events::IncomingMessage> Stack::read_topic(const std::string& topic, std::size_t count,
                                                        std::chrono::seconds timeout) {
-  auto consumer = events::Consumer::create(
-      {.brokers = kafka_.brokers,
-       .client_properties = kafka_.client_properties,
-       .group_id = unique_name("bb-reader"),
-       .topics = {topic}});
-  REQUIRE_MESSAGE(consumer, (consumer ? "" : consumer.error().message));
-  std::vector<events::IncomingMessage> out;
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (out.size() < count && std::chrono::steady_clock::now() < until) {
-    auto polled = consumer.value()->poll(200ms);
-    if (polled && polled.value()) out.push_back(std::move(*polled.value()));
-  }
-  // Linger briefly to catch duplicates that would break "exactly one".
-  const auto linger = std::chrono::steady_clock::now() + 1s;
-  while (std::chrono::steady_clock::now() < linger) {
-    auto polled = consumer.value()->poll(100ms);
-    if (polled && polled.value()) out.push_back(std::move(*polled.value()));
-  }
-  consumer.value()->close();
-  return out;
+  return read_topics_until(
+      kafka_, {topic}, [count](const std::vector<events::IncomingMessage>& so_far) { return so_far.size() >= count; },
+      timeout);
 }
 
 HttpResult Stack::sim(const std::string& method, const std::string& target, const std::string& body,
@@ -339,33 +323,44 @@ HttpResult Stack::sim(const std::string& method, const std::string& target, cons
 
 namespace {
 
-// Calls `each` for every record of a simulator read-back list whose metadata[payment_id] matches.
-void for_each_sim_record(Stack& stack, const std::string& path, const std::string& payment_id,
+// Calls `each` for every record of a simulator read-back list (/_sim/charges, /_sim/refunds).
+void for_each_sim_record(Stack& stack, const std::string& path,
                          const std::function<void(const rapidjson::Value&)>& each) {
   auto r = stack.sim("GET", path);
   REQUIRE(r.status == 200);
   // The read-back is an array; json::parse insists on objects, so wrap it.
   auto doc = json::parse("{\"data\":" + r.body + "}", {.max_bytes = 64 * 1024 * 1024, .max_depth = 16});
   REQUIRE(doc);
-  for (const auto& record : doc.value()["data"].GetArray()) {
-    if (record.HasMember("metadata") && record["metadata"].HasMember("payment_id") &&
-        payment_id == record["metadata"]["payment_id"].GetString()) {
-      each(record);
-    }
-  }
+  for (const auto& record : doc.value()["data"].GetArray()) each(record);
+}
+
+// A record's metadata[name], "" when absent.
+std::string metadata_of(const rapidjson::Value& record, const char* name) {
+  if (!record.HasMember("metadata") || !record["metadata"].HasMember(name)) return {};
+  return record["metadata"][name].GetString();
 }
 
 }  // namespace
 
+std::vector<Stack::SimCharge> Stack::sim_charges() {
+  std::vector<SimCharge> out;
+  for_each_sim_record(*this, "/_sim/charges", [&](const rapidjson::Value& charge) {
+    out.push_back({charge["payment_intent"].GetString(), metadata_of(charge, "payment_id"),
+                   metadata_of(charge, "order_id")});
+  });
+  return out;
+}
+
 int Stack::charges_for(const std::string& payment_id) {
   int count = 0;
-  for_each_sim_record(*this, "/_sim/charges", payment_id, [&](const rapidjson::Value&) { ++count; });
+  for (const auto& charge : sim_charges()) count += charge.payment_id == payment_id ? 1 : 0;
   return count;
 }
 
 Stack::SimRefunds Stack::refunds_for(const std::string& payment_id) {
   SimRefunds out;
-  for_each_sim_record(*this, "/_sim/refunds", payment_id, [&](const rapidjson::Value& refund) {
+  for_each_sim_record(*this, "/_sim/refunds", [&](const rapidjson::Value& refund) {
+    if (metadata_of(refund, "payment_id") != payment_id) return;
     ++out.count;
     const std::int64_t amount = refund["amount"].GetInt64();
     out.total += amount;
