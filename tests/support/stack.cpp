@@ -26,6 +26,17 @@ void wait_until(const std::function<bool()>& ready, std::chrono::seconds timeout
   if (!eventually(ready, timeout, 50ms)) FAIL(what << " not ready within " << timeout.count() << "s");
 }
 
+// Waits for a started service's `ready`; when it does not come, the failure says whether the process exited
+// and ends with the last lines of its log, which is removed with the stack.
+void wait_for_service(ChildProcess& process, const std::function<bool()>& ready, std::chrono::seconds timeout,
+                      const std::string& what) {
+  if (eventually(ready, timeout, 50ms)) return;
+  const std::string log = process.output();
+  FAIL(what << " not ready within " << timeout.count() << "s"
+            << (process.running() ? " (still running)" : " (it exited)") << "; the end of its log:\n"
+            << log.substr(log.size() > 4000 ? log.size() - 4000 : 0));
+}
+
 // Whether something accepts TCP connections on 127.0.0.1:port.
 bool port_accepts(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -127,7 +138,8 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   sim_args.insert(sim_args.end(), options_.sim_args.begin(), options_.sim_args.end());
   sim_ = std::make_unique<ChildProcess>(binary("tools/stripe-sim/stripe-sim"), sim_args,
                                         std::map<std::string, std::string>{}, run_dir_ + "/sim.log");
-  wait_until([&] { return http_request(sim_port_, "GET", "/_sim/charges").status == 200; }, 20s, "stripe-sim");
+  wait_for_service(*sim_, [&] { return http_request(sim_port_, "GET", "/_sim/charges").status == 200; }, 20s,
+                   "stripe-sim");
 
   api_key_ = create_api_key(options_.merchant);
   env = service_env();
@@ -135,10 +147,12 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   api_ = std::make_unique<ChildProcess>(binary("apps/api/payments-api"), std::vector<std::string>{}, env,
                                         run_dir_ + "/api.log");
   if (options_.api_https) {
-    wait_until([&] { return http_request(admin_port_, "GET", "/ready").status == 200 && port_accepts(api_port_); },
-               30s, "payments-api");
+    wait_for_service(
+        *api_, [&] { return http_request(admin_port_, "GET", "/ready").status == 200 && port_accepts(api_port_); },
+        30s, "payments-api");
   } else {
-    wait_until([&] { return http_request(api_port_, "GET", "/ready").status == 200; }, 30s, "payments-api");
+    wait_for_service(*api_, [&] { return http_request(api_port_, "GET", "/ready").status == 200; }, 30s,
+                     "payments-api");
   }
   if (options_.start_worker) start_worker();
 }
@@ -200,7 +214,8 @@ void Stack::start_worker(const std::map<std::string, std::string>& overrides) {
                                                                     std::to_string(options_.max_in_flight)},
                                            env, run_dir_ + "/worker.log");
   ++worker_starts_;
-  wait_until([&] { return http_request(worker_port_, "GET", "/health").status == 200; }, 30s, "payments-worker");
+  wait_for_service(
+      *worker_, [&] { return http_request(worker_port_, "GET", "/health").status == 200; }, 30s, "payments-worker");
 }
 
 Stack::ExtraWorker Stack::start_extra_worker() {
@@ -214,7 +229,8 @@ Stack::ExtraWorker Stack::start_extra_worker() {
       std::vector<std::string>{"--max-in-flight", std::to_string(options_.max_in_flight)}, env,
       run_dir_ + "/worker-" + std::to_string(extra.metrics_port) + ".log");
   const auto port = extra.metrics_port;
-  wait_until([&] { return http_request(port, "GET", "/health").status == 200; }, 30s, "another payments-worker");
+  wait_for_service(*extra.process, [&] { return http_request(port, "GET", "/health").status == 200; }, 30s,
+                   "another payments-worker");
   return extra;
 }
 
