@@ -6,7 +6,7 @@ namespace payments::testing {
 
 StackOptions chaos_stack_options() {
   StackOptions options;
-  options.sim_latency_ms = 50;
+  options.sim_latency_ms = 250;
   options.partitions = kChaosPartitions;
   options.max_in_flight = 64;
   options.start_worker = false;

@@ -12,7 +12,8 @@
 namespace payments::testing {
 
 // A stack for chaos: no worker of its own (WorkerGroup starts them), six partitions to share between two
-// workers, and settings that let every outcome settle within the case: reconciliation looks at an unsettled
+// workers, Stripe answering after 250 ms as a real charge takes (so a fault lands on charges in flight), and
+// settings that let every outcome settle within the case: reconciliation looks at an unsettled
 // payment after 10 s instead of 5 minutes (a charge whose answer was lost resolves in the case), SIGTERM
 // drains for 5 s, and the API's per-key rate limit is out of the way of the load and the status polls.
 StackOptions chaos_stack_options();
