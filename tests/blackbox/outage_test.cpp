@@ -3,16 +3,14 @@
 // ones stay up).
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "support/payment_load.hpp"
 #include "support/scratch_kafka.hpp"
 #include "support/scratch_mariadb.hpp"
 #include "support/stack.hpp"
@@ -52,83 +50,11 @@ TEST_CASE("MariaDB killed and restarted under load: /ready recovers and every ac
   }
 }
 
-namespace {
-
-// Payments offered through the API at a steady rate by a few callers at once (one caller waiting out a 503
-// does not hold the others up); remembers every answer, and the payments that got a 202.
-class PaymentLoad {
- public:
-  PaymentLoad(Stack& stack, int per_second, int callers = 4) : stack_(stack) {
-    const auto pause = std::chrono::milliseconds(1000 * callers / per_second);
-    for (int c = 0; c < callers; ++c) {
-      callers_.emplace_back([this, c, callers, pause] {
-        for (int i = c; !stop_.load(); i += callers) {
-          const auto next = std::chrono::steady_clock::now() + pause;
-          offer(i);
-          std::this_thread::sleep_until(next);
-        }
-      });
-    }
-  }
-  ~PaymentLoad() { stop(); }
-  PaymentLoad(const PaymentLoad&) = delete;
-  PaymentLoad& operator=(const PaymentLoad&) = delete;
-
-  void stop() {
-    stop_ = true;
-    for (auto& caller : callers_) {
-      if (caller.joinable()) caller.join();
-    }
-  }
-  // How many answers of each HTTP status so far.
-  std::map<int, int> answers() const {
-    std::lock_guard lock(mutex_);
-    return answers_;
-  }
-  std::vector<std::string> accepted() const {
-    std::lock_guard lock(mutex_);
-    return accepted_;
-  }
-  long slowest_ms() const {
-    std::lock_guard lock(mutex_);
-    return slowest_ms_;
-  }
-
- private:
-  void offer(int i) {
-    const auto sent = std::chrono::steady_clock::now();
-    auto r = stack_.post_payment(R"({"order_id":"load-)" + std::to_string(i) +
-                                 R"(","amount":1200,"currency":"usd","payment_method":"pm_card_visa"})");
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
-    std::lock_guard lock(mutex_);
-    slowest_ms_ = std::max<long>(slowest_ms_, took.count());
-    ++answers_[r.status];
-    if (r.status == 202) accepted_.push_back(json_field(r.body, "payment_id"));
-  }
-
-  Stack& stack_;
-  std::atomic<bool> stop_{false};
-  mutable std::mutex mutex_;
-  std::map<int, int> answers_;
-  long slowest_ms_ = 0;
-  std::vector<std::string> accepted_;
-  std::vector<std::thread> callers_;
-};
-
-// Answers of each status between two snapshots of PaymentLoad::answers().
-std::map<int, int> since(const std::map<int, int>& before, std::map<int, int> now) {
-  for (const auto& [status, count] : before) now[status] -= count;
-  std::erase_if(now, [](const auto& entry) { return entry.second == 0; });
-  return now;
-}
-
-}  // namespace
-
 TEST_CASE("Kafka killed and restarted under load: /ready recovers and every accepted payment completes once") {
   ScratchKafka broker;
   broker.start();
   Stack stack({.sim_latency_ms = 50, .kafka_env = broker.env()});
-  PaymentLoad load(stack, 25, 8);
+  PaymentLoad load(stack, {.per_second = 25, .callers = 8});
   std::this_thread::sleep_for(4s);
   const auto before_outage = load.answers();
   CHECK(before_outage.size() == 1);  // every payment accepted while Kafka is up
@@ -140,7 +66,7 @@ TEST_CASE("Kafka killed and restarted under load: /ready recovers and every acce
   // the broker), never a 500; one already on its way when the broker died may still be 202.
   CHECK(eventually([&] { return stack.admin_get("/ready").status == 503; }, 10s));
   std::this_thread::sleep_until(killed + 10s);
-  for (const auto& [status, count] : since(before_outage, load.answers())) {
+  for (const auto& [status, count] : answers_since(before_outage, load.answers())) {
     CAPTURE(status);
     CHECK((status == 202 || status == 503));
   }
@@ -153,7 +79,7 @@ TEST_CASE("Kafka killed and restarted under load: /ready recovers and every acce
                                      std::chrono::steady_clock::now() - returned).count()
                               << " ms after the broker's return");
   const auto after_return = load.answers();
-  CHECK(eventually([&] { return since(after_return, load.answers()).contains(202); }, 10s));
+  CHECK(eventually([&] { return answers_since(after_return, load.answers()).contains(202); }, 10s));
   std::this_thread::sleep_for(2s);
   load.stop();
   // Payments offered while the broker was gone were refused. (Their 503s may come after the 10 s: see

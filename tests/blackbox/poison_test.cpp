@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "support/commands.hpp"
 #include "support/kafka_lag.hpp"
 #include "support/stack.hpp"
 
@@ -13,17 +14,6 @@ using namespace payments::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string create_command(const std::string& command_id, const std::string& payment_id, const std::string& data) {
-  return R"({"command_id":")" + command_id + R"(","type":"payment.create","payment_id":")" + payment_id +
-         R"(","issued_at":"2026-12-02T10:00:00Z","data":)" + data + "}";
-}
-
-std::string payment_data(const std::string& order_id, const std::string& amount = "1500",
-                         const std::string& extra = "") {
-  return R"({"order_id":")" + order_id + R"(","amount":)" + amount +
-         R"(,"currency":"usd","payment_method":"pm_card_visa")" + extra + "}";
-}
 
 // The DLQ record keyed `key`, once there is one (read from the start of the topic each time).
 std::optional<payments::events::IncomingMessage> dlq_record(Stack& stack, const std::string& key,
@@ -80,10 +70,8 @@ TEST_CASE("poison commands end within seconds and the lag of every partition ret
   stack.produce_command("poison-amount", create_command("7d1e0c2a-0000-4000-8000-000000000004", "poison-amount",
                                                         payment_data("big", "99999999999999999999999")));
   // A refund of the unreadable payment: every round fails with the same internal error.
-  stack.produce_command("poison-row", R"({"command_id":"7d1e0c2a-0000-4000-8000-000000000005",)"
-                                      R"("type":"refund.create","payment_id":"poison-row",)"
-                                      R"("issued_at":"2026-12-02T10:00:00Z",)"
-                                      R"("data":{"refund_id":"re-poison","amount":100}})");
+  stack.produce_command("poison-row", command_json("7d1e0c2a-0000-4000-8000-000000000005", "refund.create",
+                                                   "poison-row", R"({"refund_id":"re-poison","amount":100})"));
   stack.produce_command("healthy-2", create_command("7d1e0c2a-0000-4000-8000-000000000006", "healthy-2",
                                                     payment_data("h2")));
 

@@ -15,6 +15,7 @@
 #include "payments/crypto/crypto.hpp"
 #include "payments/json/json.hpp"
 #include "support/test_keys.hpp"
+#include "support/topic_reader.hpp"
 
 namespace payments::testing {
 namespace {
@@ -23,6 +24,17 @@ using namespace std::chrono_literals;
 
 void wait_until(const std::function<bool()>& ready, std::chrono::seconds timeout, const std::string& what) {
   if (!eventually(ready, timeout, 50ms)) FAIL(what << " not ready within " << timeout.count() << "s");
+}
+
+// Waits for a started service's `ready`; when it does not come, the failure says whether the process exited
+// and ends with the last lines of its log, which is removed with the stack.
+void wait_for_service(ChildProcess& process, const std::function<bool()>& ready, std::chrono::seconds timeout,
+                      const std::string& what) {
+  if (eventually(ready, timeout, 50ms)) return;
+  const std::string log = process.output();
+  FAIL(what << " not ready within " << timeout.count() << "s"
+            << (process.running() ? " (still running)" : " (it exited)") << "; the end of its log:\n"
+            << log.substr(log.size() > 4000 ? log.size() - 4000 : 0));
 }
 
 // Whether something accepts TCP connections on 127.0.0.1:port.
@@ -126,7 +138,8 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   sim_args.insert(sim_args.end(), options_.sim_args.begin(), options_.sim_args.end());
   sim_ = std::make_unique<ChildProcess>(binary("tools/stripe-sim/stripe-sim"), sim_args,
                                         std::map<std::string, std::string>{}, run_dir_ + "/sim.log");
-  wait_until([&] { return http_request(sim_port_, "GET", "/_sim/charges").status == 200; }, 20s, "stripe-sim");
+  wait_for_service(*sim_, [&] { return http_request(sim_port_, "GET", "/_sim/charges").status == 200; }, 20s,
+                   "stripe-sim");
 
   api_key_ = create_api_key(options_.merchant);
   env = service_env();
@@ -134,10 +147,12 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
   api_ = std::make_unique<ChildProcess>(binary("apps/api/payments-api"), std::vector<std::string>{}, env,
                                         run_dir_ + "/api.log");
   if (options_.api_https) {
-    wait_until([&] { return http_request(admin_port_, "GET", "/ready").status == 200 && port_accepts(api_port_); },
-               30s, "payments-api");
+    wait_for_service(
+        *api_, [&] { return http_request(admin_port_, "GET", "/ready").status == 200 && port_accepts(api_port_); },
+        30s, "payments-api");
   } else {
-    wait_until([&] { return http_request(api_port_, "GET", "/ready").status == 200; }, 30s, "payments-api");
+    wait_for_service(*api_, [&] { return http_request(api_port_, "GET", "/ready").status == 200; }, 30s,
+                     "payments-api");
   }
   if (options_.start_worker) start_worker();
 }
@@ -202,7 +217,8 @@ void Stack::start_worker(const std::map<std::string, std::string>& overrides) {
                                                                     std::to_string(options_.max_in_flight)},
                                            env, run_dir_ + "/worker.log");
   ++worker_starts_;
-  wait_until([&] { return http_request(worker_port_, "GET", "/health").status == 200; }, 30s, "payments-worker");
+  wait_for_service(
+      *worker_, [&] { return http_request(worker_port_, "GET", "/health").status == 200; }, 30s, "payments-worker");
 }
 
 Stack::ExtraWorker Stack::start_extra_worker() {
@@ -216,9 +232,8 @@ Stack::ExtraWorker Stack::start_extra_worker() {
       std::vector<std::string>{"--max-in-flight", std::to_string(options_.max_in_flight)}, env,
       run_dir_ + "/worker-" + std::to_string(extra.metrics_port) + ".log");
   const auto port = extra.metrics_port;
-  if (!eventually([&] { return http_request(port, "GET", "/health").status == 200; }, 30s, 50ms)) {
-    FAIL("another payments-worker not ready within 30s:\n" << extra.process->output());
-  }
+  wait_for_service(*extra.process, [&] { return http_request(port, "GET", "/health").status == 200; }, 30s,
+                   "another payments-worker");
   return extra;
 }
 
@@ -315,26 +330,9 @@ void Stack::produce(events::OutgoingMessage message) {
 
 std::vector<events::IncomingMessage> Stack::read_topic(const std::string& topic, std::size_t count,
                                                        std::chrono::seconds timeout) {
-  auto consumer = events::Consumer::create(
-      {.brokers = kafka_.brokers,
-       .client_properties = kafka_.client_properties,
-       .group_id = unique_name("bb-reader"),
-       .topics = {topic}});
-  REQUIRE_MESSAGE(consumer, (consumer ? "" : consumer.error().message));
-  std::vector<events::IncomingMessage> out;
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (out.size() < count && std::chrono::steady_clock::now() < until) {
-    auto polled = consumer.value()->poll(200ms);
-    if (polled && polled.value()) out.push_back(std::move(*polled.value()));
-  }
-  // Linger briefly to catch duplicates that would break "exactly one".
-  const auto linger = std::chrono::steady_clock::now() + 1s;
-  while (std::chrono::steady_clock::now() < linger) {
-    auto polled = consumer.value()->poll(100ms);
-    if (polled && polled.value()) out.push_back(std::move(*polled.value()));
-  }
-  consumer.value()->close();
-  return out;
+  return read_topics_until(
+      kafka_, {topic}, [count](const std::vector<events::IncomingMessage>& so_far) { return so_far.size() >= count; },
+      timeout);
 }
 
 HttpResult Stack::sim(const std::string& method, const std::string& target, const std::string& body,
@@ -344,47 +342,50 @@ HttpResult Stack::sim(const std::string& method, const std::string& target, cons
 
 namespace {
 
-// Calls `each` with metadata[payment_id] and the record, for every record of a simulator read-back list that
-// has one.
+// Calls `each` for every record of a simulator read-back list (/_sim/charges, /_sim/refunds).
 void for_each_sim_record(Stack& stack, const std::string& path,
-                         const std::function<void(const std::string&, const rapidjson::Value&)>& each) {
+                         const std::function<void(const rapidjson::Value&)>& each) {
   auto r = stack.sim("GET", path);
   REQUIRE(r.status == 200);
   // The read-back is an array; json::parse insists on objects, so wrap it.
   auto doc = json::parse("{\"data\":" + r.body + "}", {.max_bytes = 64 * 1024 * 1024, .max_depth = 16});
   REQUIRE(doc);
-  for (const auto& record : doc.value()["data"].GetArray()) {
-    if (record.HasMember("metadata") && record["metadata"].HasMember("payment_id")) {
-      each(record["metadata"]["payment_id"].GetString(), record);
-    }
-  }
+  for (const auto& record : doc.value()["data"].GetArray()) each(record);
 }
 
-// The same for the records of one payment.
-void for_each_sim_record(Stack& stack, const std::string& path, const std::string& payment_id,
-                         const std::function<void(const rapidjson::Value&)>& each) {
-  for_each_sim_record(stack, path, [&](const std::string& id, const rapidjson::Value& record) {
-    if (id == payment_id) each(record);
-  });
+// A record's metadata[name], "" when absent.
+std::string metadata_of(const rapidjson::Value& record, const char* name) {
+  if (!record.HasMember("metadata") || !record["metadata"].HasMember(name)) return {};
+  return record["metadata"][name].GetString();
 }
 
 }  // namespace
 
+std::vector<Stack::SimCharge> Stack::sim_charges() {
+  std::vector<SimCharge> out;
+  for_each_sim_record(*this, "/_sim/charges", [&](const rapidjson::Value& charge) {
+    out.push_back({charge["payment_intent"].GetString(), metadata_of(charge, "payment_id"),
+                   metadata_of(charge, "order_id")});
+  });
+  return out;
+}
+
 int Stack::charges_for(const std::string& payment_id) {
   int count = 0;
-  for_each_sim_record(*this, "/_sim/charges", payment_id, [&](const rapidjson::Value&) { ++count; });
+  for (const auto& charge : sim_charges()) count += charge.payment_id == payment_id ? 1 : 0;
   return count;
 }
 
 std::map<std::string, int> Stack::charges_by_payment() {
   std::map<std::string, int> counts;
-  for_each_sim_record(*this, "/_sim/charges", [&](const std::string& id, const rapidjson::Value&) { ++counts[id]; });
+  for (const auto& charge : sim_charges()) ++counts[charge.payment_id];
   return counts;
 }
 
 Stack::SimRefunds Stack::refunds_for(const std::string& payment_id) {
   SimRefunds out;
-  for_each_sim_record(*this, "/_sim/refunds", payment_id, [&](const rapidjson::Value& refund) {
+  for_each_sim_record(*this, "/_sim/refunds", [&](const rapidjson::Value& refund) {
+    if (metadata_of(refund, "payment_id") != payment_id) return;
     ++out.count;
     const std::int64_t amount = refund["amount"].GetInt64();
     out.total += amount;

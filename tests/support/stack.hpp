@@ -125,6 +125,13 @@ class Stack {
   // GET on the simulator (read-back endpoints under /_sim/).
   HttpResult sim(const std::string& method, const std::string& target, const std::string& body = {},
                  const std::vector<std::pair<std::string, std::string>>& headers = {});
+  // A successful charge the simulator recorded, with the payment and order the worker named in its metadata.
+  struct SimCharge {
+    std::string payment_intent;
+    std::string payment_id;
+    std::string order_id;
+  };
+  std::vector<SimCharge> sim_charges();
   // Number of successful charges the simulator recorded for a payment id (metadata[payment_id]).
   int charges_for(const std::string& payment_id);
   // Successful charges per metadata[payment_id], for every payment the simulator charged, in one read.

@@ -28,3 +28,7 @@ ctest --output-on-failure --timeout 600 -L integration
 "$ROOT/tools/dev/kafka.sh" start-secure
 export KAFKA_SECURE_BROKERS="127.0.0.1:${KAFKA_SECURE_PORT:-19092}"
 ctest --output-on-failure --timeout 900 -L blackbox --no-tests=ignore
+# The chaos tier: the same binaries under steady load while one fault per case is injected (a worker, the Kafka
+# broker or MariaDB killed, Stripe misbehaving, poison commands); the cases that kill Kafka or MariaDB start a
+# broker or server of their own. About 6 minutes (docs/reliability.md).
+ctest --output-on-failure --timeout 600 -L chaos --no-tests=ignore
