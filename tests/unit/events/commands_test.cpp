@@ -56,6 +56,22 @@ TEST_CASE("payment data: types are checked before rules, and card numbers anywhe
   CHECK(deep.error().message.find("nests deeper") != std::string::npos);
 }
 
+TEST_CASE("a member with an empty name is refused with a message that says what it is") {
+  // Found by the fuzz tier (tests/fuzz/corpus/rest_bodies/empty_member_name.json): the message used to be a
+  // bare "is not a known field", naming nothing.
+  auto payment = parse_payment_request(R"({"":"x","order_id":"o","amount":100,"currency":"usd"})");
+  REQUIRE_FALSE(payment);
+  CHECK(payment.error().message == "body has a member with an empty name; remove it");
+  auto refund = parse_refund_request(R"({"":"requested_by_customer"})", false);
+  REQUIRE_FALSE(refund);
+  CHECK(refund.error().message == "body has a member with an empty name; remove it");
+  auto otp = parse_payment_request(
+      R"({"order_id":"o","amount":100,"currency":"usd","payment_method":"pm_card_visa","otp":{"":"sms"}})");
+  REQUIRE_FALSE(otp);
+  CHECK(otp.error().field == "otp");
+  CHECK(otp.error().message == "has a member with an empty name; remove it");
+}
+
 TEST_CASE("the fingerprint ignores key order and metadata order, and nothing else") {
   auto a = parse_payment_request(
       R"({"order_id":"o","amount":100,"currency":"usd","payment_method":"pm_card_visa","metadata":{"a":"1","b":"2"}})");
