@@ -156,7 +156,11 @@ Status ObjectReader::only(std::initializer_list<std::string_view> allowed) const
                            : Error::validation(path_, "has a member with an empty name; remove it");
     }
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      return Error::validation(field(name.substr(0, 64)), "is not a known field");
+      if (safe_to_echo(name, 64)) return Error::validation(field(name), "is not a known field");
+      // Too long to repeat whole, or a card number: the error names the object that holds it instead.
+      return path_.empty()
+                 ? Error::validation("", "body has a member that is not a known field (its name is not repeated)")
+                 : Error::validation(path_, "has a member that is not a known field (its name is not repeated)");
     }
   }
   return Ok{};
