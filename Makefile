@@ -4,8 +4,9 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build build-asan test run infra-up infra-down bench format clean
+.PHONY: all deps build build-asan build-tsan fuzz test run infra-up infra-down bench format clean
 
 all: build
 
@@ -18,6 +19,12 @@ build: deps  ## configure and compile everything, warnings as errors
 
 build-asan:  ## the same with AddressSanitizer + UndefinedBehaviorSanitizer, in build-asan/
 	@$(MAKE) build BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_FLAGS=-DPAYMENTS_SANITIZE=ON
+
+build-tsan:  ## the same with ThreadSanitizer, in build-tsan/ (run a tier from there: cd build-tsan && ctest -L ...)
+	@$(MAKE) build BUILD_DIR=build-tsan BUILD_TYPE=RelWithDebInfo CMAKE_FLAGS=-DPAYMENTS_TSAN=ON
+
+fuzz: deps  ## libFuzzer targets (clang, ASan + UBSan, build-fuzz/), each run FUZZ_SECONDS (60) over its corpus
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tools/dev/fuzz.sh
 
 infra-up: build  ## start (or reuse) Kafka and MariaDB, create topics, database, account, apply migrations
 	@tools/dev/infra.sh up
@@ -35,4 +42,4 @@ bench: build  ## throughput and latency of the real stack on this machine; resul
 	@BENCH_BUILD_DIR=$(BUILD_DIR) tools/dev/bench.sh
 
 clean:
-	rm -rf $(BUILD_DIR) build-asan
+	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz

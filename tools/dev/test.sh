@@ -23,6 +23,8 @@ export KAFKA_BROKERS MYSQL_HOST MYSQL_PORT MYSQL_DATABASE MYSQL_USER MYSQL_PASSW
 cd "$ROOT/build"
 # Unit tests first: they fail fastest. Then the tiers that need the real stack.
 ctest --output-on-failure --timeout 600 -L unit
+# The fuzz tier: every libFuzzer target for 20 s under ASan + UBSan (clang, its own incremental build in build-fuzz/).
+FUZZ_SECONDS=20 "$ROOT/tools/dev/fuzz.sh"
 ctest --output-on-failure --timeout 600 -L integration
 # The Kafka security tests' own broker (SASL_SSL, SCRAM-SHA-512, ACLs on 127.0.0.1:19092), fresh each run.
 "$ROOT/tools/dev/kafka.sh" start-secure

@@ -88,4 +88,8 @@ std::string redact_card_numbers(std::string_view text, std::string_view replacem
   return out;
 }
 
+bool safe_to_echo(std::string_view text, std::size_t max_length) noexcept {
+  return text.size() <= max_length && !contains_card_number(text);
+}
+
 }  // namespace payments

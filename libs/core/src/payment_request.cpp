@@ -85,7 +85,8 @@ Result<PaymentRequest> validate(PaymentRequestInput input) {
   std::sort(input.metadata.begin(), input.metadata.end());
   for (std::size_t i = 0; i < input.metadata.size(); ++i) {
     const auto& [key, value] = input.metadata[i];
-    const std::string field = "metadata." + key.substr(0, kMaxMetadataKeyLength);
+    // The key names the field when it can be repeated whole; otherwise the field is the metadata object.
+    const std::string field = safe_to_echo(key, kMaxMetadataKeyLength) ? "metadata." + key : std::string("metadata");
     if (key.empty() || key.size() > kMaxMetadataKeyLength || key.find_first_of("[]") != std::string::npos ||
         !printable(key)) {
       return Error::validation(field, "metadata keys must be 1 to 40 printable characters without '[' or ']'");

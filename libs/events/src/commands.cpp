@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "payments/core/card_number.hpp"
 #include "payments/core/ids.hpp"
 #include "payments/crypto/crypto.hpp"
 #include "payments/json/json.hpp"
@@ -56,7 +57,13 @@ Result<CommandEnvelope> parse_command_envelope(std::string_view text) {
   auto type = reader.string("type");
   if (!type) return std::move(type).error();
   const auto parsed_type = parse_command_type(type.value());
-  if (!parsed_type) return Error::validation("type", "unknown command type '" + type.value().substr(0, 64) + "'");
+  if (!parsed_type) {
+    // The reason lands in the DLQ record and the log: a type that could be (or hold) a card number is not repeated.
+    return Error::validation("type", safe_to_echo(type.value(), 64)
+                                         ? "unknown command type '" + type.value() + "'"
+                                         : std::string("unknown command type (not repeated: over 64 characters or a "
+                                                       "card number)"));
+  }
   if (*parsed_type == CommandType::stripe_event) {
     return Error::validation("type", "stripe.event is not a command: Stripe's events reach the worker only through "
                                      "the API's verified webhook endpoint");

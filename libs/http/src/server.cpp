@@ -28,6 +28,7 @@
 
 #include "payments/core/log.hpp"
 #include "payments/http/async_handler.hpp"
+#include "request_reading.hpp"
 #include "tls_context.hpp"
 
 namespace payments::http {
@@ -62,18 +63,6 @@ std::string lower_case(std::string_view text) {
 
 std::string describe(const tcp::endpoint& endpoint) {
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-}
-
-Request to_request(bhttp::request<bhttp::string_body>&& message, const std::string& remote) {
-  Request request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  for (const auto& field : message) {
-    request.headers.push_back({lower_case(field.name_string()), std::string(field.value())});
-  }
-  request.body = std::move(message.body());
-  request.remote_address = remote;
-  return request;
 }
 
 bhttp::response<bhttp::string_body> to_message(Response&& response, unsigned version, bool keep_alive) {
@@ -279,25 +268,14 @@ asio::awaitable<void> Server::Impl::serve(Stream& stream, Connection& connection
     first = false;
     connection.busy = true;
 
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-    parser.body_limit(static_cast<std::uint64_t>(options.body_limit));
+    RequestParser parser;
+    limit_request_parser(parser, options);
     lowest.expires_after(options.read_timeout);
     auto [read_error, n] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
     if (read_error) {
-      Response error;
-      if (read_error == bhttp::error::body_limit) {
-        error = Response::json_error(413, "payload_too_large",
-                                     "request body exceeds " + std::to_string(options.body_limit) + " bytes");
-      } else if (read_error == bhttp::error::header_limit) {
-        error = Response::json_error(431, "headers_too_large",
-                                     "request headers exceed " + std::to_string(options.header_limit) + " bytes");
-      } else if (&read_error.category() == &bhttp::make_error_code(bhttp::error::bad_target).category() &&
-                 read_error != bhttp::error::end_of_stream && read_error != bhttp::error::partial_message) {
-        error = Response::json_error(400, "bad_request", "malformed HTTP request");
-      } else {
-        co_return;  // end of stream, timeout, reset or stop(): nothing to answer
-      }
+      std::optional<Response> refusal = refusal_for(read_error, options);
+      if (!refusal) co_return;  // end of stream, timeout, reset or stop(): nothing to answer
+      Response error = std::move(*refusal);
       log::debug("http request refused", {{"status", std::to_string(error.status)}, {"remote", remote}});
       const unsigned version = parser.is_header_done() ? parser.get().version() : 11;
       if (!co_await write(stream, std::move(error), version, false)) co_return;

@@ -150,8 +150,17 @@ Result<std::vector<std::pair<std::string, std::string>>> ObjectReader::string_ma
 Status ObjectReader::only(std::initializer_list<std::string_view> allowed) const {
   for (const auto& m : object_.GetObject()) {
     const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    if (name.empty()) {
+      // A member without a name names no field: the error names the object that holds it.
+      return path_.empty() ? Error::validation("", "body has a member with an empty name; remove it")
+                           : Error::validation(path_, "has a member with an empty name; remove it");
+    }
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      return Error::validation(field(name.substr(0, 64)), "is not a known field");
+      if (safe_to_echo(name, 64)) return Error::validation(field(name), "is not a known field");
+      // Too long to repeat whole, or a card number: the error names the object that holds it instead.
+      return path_.empty()
+                 ? Error::validation("", "body has a member that is not a known field (its name is not repeated)")
+                 : Error::validation(path_, "has a member that is not a known field (its name is not repeated)");
     }
   }
   return Ok{};

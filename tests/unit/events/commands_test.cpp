@@ -56,6 +56,38 @@ TEST_CASE("payment data: types are checked before rules, and card numbers anywhe
   CHECK(deep.error().message.find("nests deeper") != std::string::npos);
 }
 
+TEST_CASE("a member with an empty name is refused with a message that says what it is") {
+  // Found by the fuzz tier (tests/fuzz/corpus/rest_bodies/empty_member_name.json): the message used to be a
+  // bare "is not a known field", naming nothing.
+  auto payment = parse_payment_request(R"({"":"x","order_id":"o","amount":100,"currency":"usd"})");
+  REQUIRE_FALSE(payment);
+  CHECK(payment.error().message == "body has a member with an empty name; remove it");
+  auto refund = parse_refund_request(R"({"":"requested_by_customer"})", false);
+  REQUIRE_FALSE(refund);
+  CHECK(refund.error().message == "body has a member with an empty name; remove it");
+  auto otp = parse_payment_request(
+      R"({"order_id":"o","amount":100,"currency":"usd","payment_method":"pm_card_visa","otp":{"":"sms"}})");
+  REQUIRE_FALSE(otp);
+  CHECK(otp.error().field == "otp");
+  CHECK(otp.error().message == "has a member with an empty name; remove it");
+}
+
+TEST_CASE("errors never repeat a card number, nor a piece of a longer digit run cut to look like one") {
+  // Found by the fuzz tier (tests/fuzz/corpus/commands/card_as_type.json, rest_bodies/long_member_name.json).
+  auto type = parse_command_envelope(R"({"command_id":"c","type":"4242 4242 4242 4242","payment_id":"p","data":{}})");
+  REQUIRE_FALSE(type);
+  CHECK(type.error().field == "type");
+  CHECK(type.error().message.find("4242") == std::string::npos);
+  CHECK(parse_command_envelope(R"({"command_id":"c","type":"x.y","payment_id":"p","data":{}})").error().message ==
+        "unknown command type 'x.y'");
+  // Over 64 characters: not repeated at all, since a cut could leave a card-like piece of a longer digit run.
+  const std::string name = std::string(51, 'x') + std::string(20, '2');
+  auto unknown = parse_refund_request("{\"" + name + "\":1}", false);
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().message == "body has a member that is not a known field (its name is not repeated)");
+  CHECK(parse_refund_request(R"({"currency":"usd"})", false).error().field == "currency");
+}
+
 TEST_CASE("the fingerprint ignores key order and metadata order, and nothing else") {
   auto a = parse_payment_request(
       R"({"order_id":"o","amount":100,"currency":"usd","payment_method":"pm_card_visa","metadata":{"a":"1","b":"2"}})");

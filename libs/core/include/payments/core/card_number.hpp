@@ -20,4 +20,8 @@ bool contains_card_number(std::string_view text) noexcept;
 // `replacement`.
 std::string redact_card_numbers(std::string_view text, std::string_view replacement);
 
+// Whether a caller's own text may be repeated in an error message: no card number in it, and at most
+// `max_length` characters, since cutting a longer text could leave a card-number-like piece of a longer digit run.
+bool safe_to_echo(std::string_view text, std::size_t max_length) noexcept;
+
 }  // namespace payments
