@@ -145,12 +145,11 @@ std::string command(std::string_view type, const std::string& data) {
 std::string create_command(const std::string& data) { return command("payment.create", data); }
 
 store::PaymentRecord record(PaymentStatus status) {
-  store::PaymentRecord p;
+  const auto usd = [](std::int64_t minor) { return Money::parse(minor, "usd").value(); };
+  store::PaymentRecord p{.amount = usd(2599), .amount_refunded = usd(0)};
   p.id = PaymentId::generate(system_random()).str();
   p.merchant_id = "acme";
   p.order_id = "order-1042";
-  p.amount = 2599;
-  p.currency = "usd";
   p.payment_method = "pm_card_visa";
   p.customer_id = "cus_P1x9";
   p.description = "2 tickets";
@@ -172,8 +171,8 @@ store::PaymentRecord record(PaymentStatus status) {
   if (status == PaymentStatus::requires_action) {
     p.next_action_url = "https://hooks.stripe.com/3d_secure_2/authenticate/pi_3N2x9aLkdIwHu7ix0aBcDeFg";
   }
-  if (status == PaymentStatus::partially_refunded) p.amount_refunded = 500;
-  if (status == PaymentStatus::refunded) p.amount_refunded = 2599;
+  if (status == PaymentStatus::partially_refunded) p.amount_refunded = usd(500);
+  if (status == PaymentStatus::refunded) p.amount_refunded = usd(2599);
   return p;
 }
 
@@ -183,9 +182,8 @@ store::RefundRecord refund_record(const std::string& payment_id, RefundStatus st
   r.id = RefundId::generate(system_random()).str();
   r.payment_id = payment_id;
   r.requested_amount = 500;
-  r.amount = 500;
+  r.amount = Money::parse(500, "usd").value();
   r.reserved = true;
-  r.currency = "usd";
   r.reason = "requested_by_customer";
   r.status = status;
   r.created_at = kTimestamp;
@@ -195,7 +193,7 @@ store::RefundRecord refund_record(const std::string& payment_id, RefundStatus st
     r.failure_code = "amount_exceeds_refundable";
     r.failure_message = "refund of 5000 exceeds the 2599 still refundable";
     r.reserved = false;
-    r.amount = 0;
+    r.amount = Money::parse(0, "usd").value();
     r.requested_amount = 5000;
   }
   return r;
