@@ -19,8 +19,7 @@ std::optional<store::OutboxEvent> payment_event(const events::TopicNames& topics
   e.merchant_id = p.merchant_id;
   e.payment_id = p.id;
   e.order_id = p.order_id;
-  e.amount = p.amount.minor();
-  e.currency = std::string(p.amount.currency().code());
+  e.amount = p.amount;
   e.status = std::string(to_string(status));
   e.stripe_payment_intent_id = payment_intent_id.empty() ? p.stripe_payment_intent_id : payment_intent_id;
   e.occurred_at = rfc3339_now();
@@ -43,7 +42,12 @@ events::PaymentEvent settled_refund(const std::string& payment_id, const store::
   e.payment_id = payment_id;
   e.occurred_at = rfc3339_now();
   e.refund_id = r.id;
-  e.refund_amount = r.reserved && r.amount ? r.amount->minor() : r.requested_amount.value_or(0);
+  // A reserved refund's own amount; else what was asked for, as asked (none: the whole rest, which was nothing).
+  if (r.reserved && r.amount) {
+    e.refund_amount = *r.amount;
+  } else {
+    e.refund_amount = events::EchoedAmount{r.requested_amount.value_or(0), {}};
+  }
   if (!succeeded) e.failure = events::Failure{r.failure_code, "", r.failure_message};
   return e;
 }
@@ -59,11 +63,10 @@ std::optional<store::OutboxEvent> refund_event(const events::TopicNames& topics,
   if (r.status == RefundStatus::pending) return std::nullopt;
   events::PaymentEvent e = settled_refund(p.id, r);
   e.order_id = p.order_id;
-  e.amount = p.amount.minor();
-  e.currency = std::string(p.amount.currency().code());
+  e.amount = p.amount;
   e.status = std::string(to_string(p.status));
   e.stripe_payment_intent_id = p.stripe_payment_intent_id;
-  e.amount_refunded = p.amount_refunded.minor();
+  e.amount_refunded = p.amount_refunded;
   return for_outbox(topics, e);
 }
 
@@ -71,7 +74,7 @@ store::OutboxEvent unknown_payment_refund_event(const events::TopicNames& topics
                                                 const store::RefundRecord& r) {
   events::PaymentEvent e = settled_refund(payment_id, r);
   e.status = std::string(to_string(PaymentStatus::failed));
-  e.amount_refunded = 0;
+  e.amount_refunded = events::EchoedAmount{};  // nothing: there is no payment
   return for_outbox(topics, e);
 }
 

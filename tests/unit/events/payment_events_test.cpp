@@ -16,8 +16,7 @@ PaymentEvent charged(std::string type, std::string status) {
   e.merchant_id = "acme";
   e.payment_id = "pay_k2j4";
   e.order_id = "order-1042";
-  e.amount = 2599;
-  e.currency = "usd";
+  e.amount = Money::parse(2599, "usd").value();
   e.status = std::move(status);
   e.stripe_payment_intent_id = "pi_3N2x";
   e.occurred_at = "2026-11-22T10:00:01.204Z";
@@ -44,8 +43,8 @@ TEST_CASE("a payment's event is written byte for byte as the contract's example"
 TEST_CASE("a refund's event writes its amounts as integers of minor units") {
   auto refunded = charged("payment.refunded", "partially_refunded");
   refunded.refund_id = "ref_1";
-  refunded.refund_amount = 500;
-  refunded.amount_refunded = 700;
+  refunded.refund_amount = Money::parse(500, "usd").value();
+  refunded.amount_refunded = Money::parse(700, "usd").value();
   CHECK(serialize(refunded) ==
         R"({"event_id":"7c4b1e0d-2a93-5f68-8d21-0e9f3b6a5c72","type":"payment.refunded","merchant_id":"acme",)"
         R"("payment_id":"pay_k2j4","order_id":"order-1042","amount":2599,"currency":"usd",)"
@@ -60,8 +59,7 @@ TEST_CASE("an event about a refused command or an unknown payment echoes what it
   refused.merchant_id = "acme";
   refused.payment_id = "pay_k2j4";
   refused.order_id = "order-1042";
-  refused.amount = -5;
-  refused.currency = "usd";
+  refused.amount = EchoedAmount{-5, "usd"};
   refused.status = "failed";
   refused.occurred_at = "2026-11-22T10:00:01.204Z";
   refused.failure = Failure{"validation_error", "", "amount: must be a positive integer of minor units"};
@@ -79,8 +77,8 @@ TEST_CASE("an event about a refused command or an unknown payment echoes what it
   unknown.status = "failed";
   unknown.occurred_at = "2026-11-22T10:00:01.204Z";
   unknown.refund_id = "ref_1";
-  unknown.refund_amount = 500;
-  unknown.amount_refunded = 0;
+  unknown.refund_amount = EchoedAmount{500, {}};
+  unknown.amount_refunded = EchoedAmount{};
   unknown.failure = Failure{"payment_not_found", "", "no payment pay_unknown"};
   CHECK(serialize(unknown) ==
         R"({"event_id":"7c4b1e0d-2a93-5f68-8d21-0e9f3b6a5c72","type":"payment.refund_failed","merchant_id":"acme",)"
