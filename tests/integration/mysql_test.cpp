@@ -172,7 +172,6 @@ RefundRecord reserved_refund(RefundRepository& refunds, const std::string& id, c
   r.id = id;
   r.payment_id = payment_id;
   r.requested_amount = amount;
-  r.currency = "usd";
   r.status = RefundStatus::pending;
   r.request_hash = std::string(64, 'b');
   r.stripe_idempotency_key = "payments:" + id + ":refund";
@@ -193,7 +192,7 @@ RefundRecord read_refund(RefundRepository& refunds, const std::string& id) {
 // What the event factory was handed, and the event it then owes.
 struct FactoryCalls {
   int calls = 0;
-  PaymentRecord payment;
+  std::optional<PaymentRecord> payment;
   RefundRecord refund;
 };
 RefundEventFactory recording_factory(FactoryCalls& seen, std::string event_id) {
@@ -258,13 +257,49 @@ TEST_CASE("find_by_intent finds the payment whose intent was recorded by a trans
   }
 }
 
+TEST_CASE("a stored amount or currency this version cannot read makes the row an error, never a default") {
+  Store store;
+  succeeded_payment(store.payments, "pay_x");
+  const auto unreadable = [&](const std::string& update) {
+    REQUIRE(store.db().with_session([&](soci::session& sql) { sql << update; }));
+    auto found = store.payments.find("pay_x");
+    REQUIRE_FALSE(found);
+    CHECK(found.error().code == ErrorCode::internal);
+    return found.error().message;
+  };
+  CHECK(unreadable("UPDATE payments SET currency = 'xyz' WHERE id = 'pay_x'").find("payments.amount") !=
+        std::string::npos);
+  CHECK(unreadable("UPDATE payments SET currency = 'usd', amount_refunded = 100000000 WHERE id = 'pay_x'")
+            .find("payments.amount_refunded") != std::string::npos);
+
+  // A refund that never met its payment is the one row with no currency; any other row without one is broken.
+  RefundRecord orphan;
+  orphan.merchant_id = kMerchant;
+  orphan.id = "ref_orphan";
+  orphan.payment_id = "pay_nobody";
+  orphan.requested_amount = 100;
+  orphan.request_hash = std::string(64, 'e');
+  orphan.stripe_idempotency_key = "payments:ref_orphan:refund";
+  auto refused = store.refunds.reserve(orphan, {});
+  REQUIRE_MESSAGE(refused, (refused ? "" : refused.error().message));
+  CHECK(refused->refund.failure_code == "payment_not_found");
+  CHECK_FALSE(refused->refund.amount.has_value());
+  CHECK(refused->refund.requested_amount == 100);
+  REQUIRE(store.db().with_session([](soci::session& sql) {
+    sql << "UPDATE refunds SET status = 'pending' WHERE id = 'ref_orphan'";
+  }));
+  auto broken = store.refunds.find("ref_orphan");
+  REQUIRE_FALSE(broken);
+  CHECK(broken.error().code == ErrorCode::internal);
+}
+
 TEST_CASE("record_dispute keeps the first dispute of a payment, and the same one again changes nothing") {
   Store store;
   succeeded_payment(store.payments, "pay_d", 1999);
   CHECK_FALSE(read_payment(store.payments, "pay_d").dispute.has_value());
   const auto status_before = read_payment(store.payments, "pay_d");
 
-  const PaymentDispute first{"dp_1PU0dYLkdIwHu7ixkq4Zt1Ht", "warning_needs_response", "fraudulent", 1999, ""};
+  const PaymentDispute first{"dp_1PU0dYLkdIwHu7ixkq4Zt1Ht", "warning_needs_response", "fraudulent", usd(1999), ""};
   auto recorded = store.payments.record_dispute("pay_d", first);
   REQUIRE_MESSAGE(recorded, (recorded ? "" : recorded.error().message));
   CHECK(recorded.value());
@@ -274,7 +309,7 @@ TEST_CASE("record_dispute keeps the first dispute of a payment, and the same one
   CHECK(seen.dispute->id == "dp_1PU0dYLkdIwHu7ixkq4Zt1Ht");
   CHECK(seen.dispute->status == "warning_needs_response");
   CHECK(seen.dispute->reason == "fraudulent");
-  CHECK(seen.dispute->amount == 1999);
+  CHECK(seen.dispute->amount.minor() == 1999);
   // When this service learnt of it: a real, current UTC timestamp in the service's format.
   const auto disputed_at = parse_rfc3339(seen.dispute->disputed_at);
   REQUIRE_MESSAGE(disputed_at.has_value(), seen.dispute->disputed_at);
@@ -283,7 +318,7 @@ TEST_CASE("record_dispute keeps the first dispute of a payment, and the same one
   // The payment itself is as it was: a dispute is not a status move.
   CHECK(seen.status == PaymentStatus::succeeded);
   CHECK(seen.version == status_before.version);
-  CHECK(seen.amount_refunded == 0);
+  CHECK(seen.amount_refunded.minor() == 0);
 
   // Stripe delivers charge.dispute.created again: accepted, and disputed_at stays the first time.
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -294,10 +329,10 @@ TEST_CASE("record_dispute keeps the first dispute of a payment, and the same one
   REQUIRE(after_again.dispute.has_value());
   CHECK(after_again.dispute->id == first.id);
   CHECK(after_again.dispute->disputed_at == seen.dispute->disputed_at);
-  CHECK(after_again.dispute->amount == 1999);
+  CHECK(after_again.dispute->amount.minor() == 1999);
 
   // Another dispute on the same payment: refused, and the first is kept whole.
-  const PaymentDispute second{"dp_1PU9zzLkdIwHu7ixAAAAAAAA", "needs_response", "product_not_received", 500, ""};
+  const PaymentDispute second{"dp_1PU9zzLkdIwHu7ixAAAAAAAA", "needs_response", "product_not_received", usd(500), ""};
   auto other = store.payments.record_dispute("pay_d", second);
   REQUIRE(other);
   CHECK_FALSE(other.value());
@@ -306,7 +341,7 @@ TEST_CASE("record_dispute keeps the first dispute of a payment, and the same one
   CHECK(kept.dispute->id == "dp_1PU0dYLkdIwHu7ixkq4Zt1Ht");
   CHECK(kept.dispute->status == "warning_needs_response");
   CHECK(kept.dispute->reason == "fraudulent");
-  CHECK(kept.dispute->amount == 1999);
+  CHECK(kept.dispute->amount.minor() == 1999);
   CHECK(kept.dispute->disputed_at == seen.dispute->disputed_at);
 
   // No such payment: nothing to record it on.
@@ -342,7 +377,7 @@ TEST_CASE("claim_for_check returns payments of that status unchanged for min_age
   CHECK(claimed->front().id == "pay_processing");
   CHECK(claimed->front().status == PaymentStatus::processing);
   CHECK(claimed->front().stripe_payment_intent_id == "pi_processing");
-  CHECK(claimed->front().amount == 1000);
+  CHECK(claimed->front().amount.minor() == 1000);
 
   // Claimed: not again until its next check, a minute away.
   auto repeat = store.payments.claim_for_check(PaymentStatus::processing, seconds(0), 10, seconds(60), seconds(600));
@@ -480,9 +515,9 @@ TEST_CASE("settle: a refund that succeeds is added to the payment, and one Strip
   Store store;
   succeeded_payment(store.payments, "pay_r", 1000);
   const auto refund = reserved_refund(store.refunds, "ref_1", "pay_r", 300);
-  CHECK(refund.amount == 300);
+  CHECK(refund.amount == usd(300));
   // Reserved, not yet refunded: the payment shows nothing refunded.
-  CHECK(read_payment(store.payments, "pay_r").amount_refunded == 0);
+  CHECK(read_payment(store.payments, "pay_r").amount_refunded.minor() == 0);
   CHECK(read_payment(store.payments, "pay_r").status == PaymentStatus::succeeded);
 
   FactoryCalls succeeded_seen;
@@ -491,18 +526,18 @@ TEST_CASE("settle: a refund that succeeds is added to the payment, and one Strip
   REQUIRE_MESSAGE(settled, (settled ? "" : settled.error().message));
   CHECK(settled.value());
   auto payment = read_payment(store.payments, "pay_r");
-  CHECK(payment.amount_refunded == 300);
+  CHECK(payment.amount_refunded.minor() == 300);
   CHECK(payment.status == PaymentStatus::partially_refunded);
   auto row = read_refund(store.refunds, "ref_1");
   CHECK(row.status == RefundStatus::succeeded);
   CHECK(row.stripe_refund_id == "re_1");
-  CHECK(row.amount == 300);
+  CHECK(row.amount == usd(300));
   // The factory saw both as they are after the change, and the event it built is owed.
   CHECK(succeeded_seen.calls == 1);
   CHECK(succeeded_seen.refund.status == RefundStatus::succeeded);
   CHECK(succeeded_seen.refund.stripe_refund_id == "re_1");
-  CHECK(succeeded_seen.payment.amount_refunded == 300);
-  CHECK(succeeded_seen.payment.status == PaymentStatus::partially_refunded);
+  CHECK(succeeded_seen.payment->amount_refunded.minor() == 300);
+  CHECK(succeeded_seen.payment->status == PaymentStatus::partially_refunded);
 
   // The same outcome again: nothing moves, no second event.
   FactoryCalls repeat_seen;
@@ -511,7 +546,7 @@ TEST_CASE("settle: a refund that succeeds is added to the payment, and one Strip
   REQUIRE(repeated);
   CHECK_FALSE(repeated.value());
   CHECK(repeat_seen.calls == 0);
-  CHECK(read_payment(store.payments, "pay_r").amount_refunded == 300);
+  CHECK(read_payment(store.payments, "pay_r").amount_refunded.minor() == 300);
 
   // refund.failed after it had succeeded (the card was closed): the money did not go back after all.
   FactoryCalls failed_seen;
@@ -520,7 +555,7 @@ TEST_CASE("settle: a refund that succeeds is added to the payment, and one Strip
   REQUIRE(reversed);
   CHECK(reversed.value());
   payment = read_payment(store.payments, "pay_r");
-  CHECK(payment.amount_refunded == 0);
+  CHECK(payment.amount_refunded.minor() == 0);
   CHECK(payment.status == PaymentStatus::succeeded);
   row = read_refund(store.refunds, "ref_1");
   CHECK(row.status == RefundStatus::failed);
@@ -530,8 +565,8 @@ TEST_CASE("settle: a refund that succeeds is added to the payment, and one Strip
   CHECK(failed_seen.calls == 1);
   CHECK(failed_seen.refund.status == RefundStatus::failed);
   CHECK(failed_seen.refund.failure_code == "expired_or_canceled_card");
-  CHECK(failed_seen.payment.amount_refunded == 0);
-  CHECK(failed_seen.payment.status == PaymentStatus::succeeded);
+  CHECK(failed_seen.payment->amount_refunded.minor() == 0);
+  CHECK(failed_seen.payment->status == PaymentStatus::succeeded);
 
   // refund.failed delivered again: once is enough.
   FactoryCalls failed_again_seen;
@@ -540,7 +575,7 @@ TEST_CASE("settle: a refund that succeeds is added to the payment, and one Strip
   REQUIRE(failed_again);
   CHECK_FALSE(failed_again.value());
   CHECK(failed_again_seen.calls == 0);
-  CHECK(read_payment(store.payments, "pay_r").amount_refunded == 0);
+  CHECK(read_payment(store.payments, "pay_r").amount_refunded.minor() == 0);
   CHECK(read_refund(store.refunds, "ref_1").failure_message == "the customer's card was closed");
 
   // A late refund.updated saying succeeded cannot bring a failed refund back.
@@ -552,7 +587,7 @@ TEST_CASE("settle: a refund that succeeds is added to the payment, and one Strip
   CHECK(revived_seen.calls == 0);
   CHECK(read_refund(store.refunds, "ref_1").status == RefundStatus::failed);
   payment = read_payment(store.payments, "pay_r");
-  CHECK(payment.amount_refunded == 0);
+  CHECK(payment.amount_refunded.minor() == 0);
   CHECK(payment.status == PaymentStatus::succeeded);
 
   // Exactly the two events of the two real changes are owed.
@@ -568,10 +603,10 @@ TEST_CASE("settle: a full refund failed later puts the payment back to succeeded
   Store store;
   succeeded_payment(store.payments, "pay_f", 1000);
   const auto refund = reserved_refund(store.refunds, "ref_full", "pay_f", std::nullopt);
-  CHECK(refund.amount == 1000);  // no amount: the whole payment
+  CHECK(refund.amount == usd(1000));  // no amount: the whole payment
   REQUIRE(store.refunds.settle("ref_full", RefundStatus::succeeded, "re_full", "", "", {}).value());
   auto payment = read_payment(store.payments, "pay_f");
-  CHECK(payment.amount_refunded == 1000);
+  CHECK(payment.amount_refunded.minor() == 1000);
   CHECK(payment.status == PaymentStatus::refunded);
 
   // Nothing more can be refunded while the full refund stands.
@@ -579,7 +614,6 @@ TEST_CASE("settle: a full refund failed later puts the payment back to succeeded
   more.merchant_id = kMerchant;
   more.id = "ref_more";
   more.payment_id = "pay_f";
-  more.currency = "usd";
   more.request_hash = std::string(64, 'c');
   more.stripe_idempotency_key = "payments:ref_more:refund";
   auto refused = store.refunds.reserve(more, {});
@@ -589,12 +623,12 @@ TEST_CASE("settle: a full refund failed later puts the payment back to succeeded
 
   REQUIRE(store.refunds.settle("ref_full", RefundStatus::failed, "", "lost_or_stolen_card", "", {}).value());
   payment = read_payment(store.payments, "pay_f");
-  CHECK(payment.amount_refunded == 0);
+  CHECK(payment.amount_refunded.minor() == 0);
   CHECK(payment.status == PaymentStatus::succeeded);
 
   // The amount is refundable again.
   const auto retry = reserved_refund(store.refunds, "ref_retry", "pay_f", std::nullopt);
-  CHECK(retry.amount == 1000);
+  CHECK(retry.amount == usd(1000));
 }
 
 TEST_CASE("settle: with two refunds, failing one later leaves the other counted") {
@@ -606,7 +640,7 @@ TEST_CASE("settle: with two refunds, failing one later leaves the other counted"
   CHECK(read_payment(store.payments, "pay_two").status == PaymentStatus::partially_refunded);
   REQUIRE(store.refunds.settle("ref_b", RefundStatus::succeeded, "re_b", "", "", {}).value());
   auto payment = read_payment(store.payments, "pay_two");
-  CHECK(payment.amount_refunded == 1000);
+  CHECK(payment.amount_refunded.minor() == 1000);
   CHECK(payment.status == PaymentStatus::refunded);
 
   FactoryCalls seen;
@@ -614,22 +648,22 @@ TEST_CASE("settle: with two refunds, failing one later leaves the other counted"
                                recording_factory(seen, "evt-ref_b-failed"))
               .value());
   payment = read_payment(store.payments, "pay_two");
-  CHECK(payment.amount_refunded == 400);
+  CHECK(payment.amount_refunded.minor() == 400);
   CHECK(payment.status == PaymentStatus::partially_refunded);
   CHECK(seen.calls == 1);
   CHECK(seen.refund.id == "ref_b");
   CHECK(seen.refund.status == RefundStatus::failed);
-  CHECK(seen.payment.amount_refunded == 400);
-  CHECK(seen.payment.status == PaymentStatus::partially_refunded);
+  CHECK(seen.payment->amount_refunded.minor() == 400);
+  CHECK(seen.payment->status == PaymentStatus::partially_refunded);
   CHECK(read_refund(store.refunds, "ref_a").status == RefundStatus::succeeded);
 
   // What ref_b held is refundable again; ref_a's 400 is not.
   const auto rest = reserved_refund(store.refunds, "ref_c", "pay_two", std::nullopt);
-  CHECK(rest.amount == 600);
+  CHECK(rest.amount == usd(600));
 
   REQUIRE(store.refunds.settle("ref_a", RefundStatus::failed, "", "expired_or_canceled_card", "", {}).value());
   payment = read_payment(store.payments, "pay_two");
-  CHECK(payment.amount_refunded == 0);
+  CHECK(payment.amount_refunded.minor() == 0);
   CHECK(payment.status == PaymentStatus::succeeded);
 }
 
@@ -645,13 +679,13 @@ TEST_CASE("settle: a pending refund that fails leaves the payment alone and rele
   REQUIRE(failed);
   CHECK(failed.value());
   auto payment = read_payment(store.payments, "pay_p");
-  CHECK(payment.amount_refunded == 0);
+  CHECK(payment.amount_refunded.minor() == 0);
   CHECK(payment.status == PaymentStatus::succeeded);
   CHECK(payment.version == version_before);
   CHECK(seen.calls == 1);
   CHECK(seen.refund.status == RefundStatus::failed);
   CHECK(read_refund(store.refunds, "ref_p").stripe_refund_id == "re_p");
-  CHECK(reserved_refund(store.refunds, "ref_q", "pay_p", std::nullopt).amount == 1000);
+  CHECK(reserved_refund(store.refunds, "ref_q", "pay_p", std::nullopt).amount == usd(1000));
 
   // A refund never reserved (the API's row whose command never reached the worker) cannot be settled.
   RefundRecord unreserved;
@@ -665,7 +699,7 @@ TEST_CASE("settle: a pending refund that fails leaves the payment alone and rele
   auto not_reserved = store.refunds.settle("ref_u", RefundStatus::succeeded, "re_u", "", "", {});
   REQUIRE(not_reserved);
   CHECK_FALSE(not_reserved.value());
-  CHECK(read_payment(store.payments, "pay_p").amount_refunded == 0);
+  CHECK(read_payment(store.payments, "pay_p").amount_refunded.minor() == 0);
   auto unknown = store.refunds.settle("ref_nobody", RefundStatus::succeeded, "re_x", "", "", {});
   REQUIRE(unknown);
   CHECK_FALSE(unknown.value());
@@ -690,7 +724,7 @@ TEST_CASE("find_by_stripe_id finds the refund Stripe's id was recorded on") {
   REQUIRE(noted->has_value());
   CHECK(noted.value()->id == "ref_noted");
   CHECK(noted.value()->payment_id == "pay_s");
-  CHECK(noted.value()->amount == 100);
+  CHECK(noted.value()->amount == usd(100));
   CHECK(noted.value()->status == RefundStatus::pending);
 
   auto settled = store.refunds.find_by_stripe_id("re_3PTxqLLkdIwHu7ix0Zz9yY8x");
@@ -740,7 +774,7 @@ TEST_CASE("refund claim_for_check returns pending refunds unchanged for min_age,
   CHECK(claimed == Ids{"ref_pending_1", "ref_pending_2", "ref_pending_3"});
   for (const auto& r : first.value()) {
     CHECK(r.status == RefundStatus::pending);
-    CHECK(r.amount == 100);
+    CHECK(r.amount == usd(100));
     CHECK(r.payment_id == "pay_rc");
   }
   auto again = store.refunds.claim_for_check(seconds(0), 10, seconds(60), seconds(600));

@@ -156,7 +156,7 @@ TEST_CASE("lookup_all reads whether the command was applied and the payment as i
   REQUIRE((*both)[0].payment.has_value());
   const auto expected = read_payment(store.payments, "pay_l");
   const auto& found = *(*both)[0].payment;
-  CHECK(found.amount == 4242);
+  CHECK(found.amount.minor() == 4242);
   CHECK(found.status == PaymentStatus::processing);
   CHECK(found.version == expected.version);
   CHECK(found.stripe_payment_intent_id == "pi_lookup");
@@ -182,7 +182,7 @@ TEST_CASE("create without a key writes the row as given, and answers exists for 
   const auto stored = read_payment(store.payments, "pay_k");
   CHECK(stored.status == PaymentStatus::processing);
   CHECK(stored.stripe_idempotency_key == "payments:pay_k:charge");
-  CHECK(stored.amount == 500);
+  CHECK(stored.amount.minor() == 500);
   CHECK(stored.version == 0);
 }
 
@@ -200,7 +200,7 @@ TEST_CASE("lookup_all answers each (command, payment) pair in order, as lookup d
   CHECK_FALSE((*found)[0].payment.has_value());
   CHECK((*found)[1].processed);
   REQUIRE((*found)[1].payment.has_value());
-  CHECK((*found)[1].payment->amount == 800);
+  CHECK((*found)[1].payment->amount.minor() == 800);
   CHECK_FALSE((*found)[2].processed);
   REQUIRE((*found)[2].payment.has_value());
   CHECK((*found)[2].payment->id == "pay_x");
@@ -217,8 +217,8 @@ TEST_CASE("create_all writes every new payment in one statement, and reports exi
     REQUIRE_MESSAGE(c, (c ? "" : c.error().message));
     CHECK(c->outcome == CreateOutcome::created);
   }
-  CHECK(read_payment(store.payments, "pay_n1").amount == 100);
-  CHECK(read_payment(store.payments, "pay_n2").amount == 200);
+  CHECK(read_payment(store.payments, "pay_n1").amount.minor() == 100);
+  CHECK(read_payment(store.payments, "pay_n2").amount.minor() == 200);
 
   auto mixed = store.payments.create_all({{payment_row("pay_n3", 300), {}}, {payment_row("pay_n1", 999), {}}});
   REQUIRE(mixed.size() == 2);
@@ -226,8 +226,8 @@ TEST_CASE("create_all writes every new payment in one statement, and reports exi
     REQUIRE(c);
     CHECK(c->outcome == CreateOutcome::exists);  // the caller reads them back
   }
-  CHECK(read_payment(store.payments, "pay_n1").amount == 100);  // the taken id is left as it was
-  CHECK(read_payment(store.payments, "pay_n3").amount == 300);
+  CHECK(read_payment(store.payments, "pay_n1").amount.minor() == 100);  // the taken id is left as it was
+  CHECK(read_payment(store.payments, "pay_n3").amount.minor() == 300);
 
   // A row MySQL refuses fails alone; the others of its batch are written one by one.
   auto bad = payment_row("pay_bad", 1);

@@ -71,13 +71,13 @@ class Store {
 // The merchant the store tests' rows belong to, unless a test says otherwise.
 inline const std::string kMerchant = "m_store";
 
+inline Money usd(std::int64_t minor) { return Money::parse(minor, "usd").value(); }
+
 inline PaymentRecord payment_row(const std::string& id, std::int64_t amount = 1000) {
-  PaymentRecord p;
+  PaymentRecord p{.amount = usd(amount), .amount_refunded = usd(0)};
   p.id = id;
   p.merchant_id = kMerchant;
   p.order_id = "order-" + id;
-  p.amount = amount;
-  p.currency = "usd";
   p.payment_method = "pm_card_visa";
   p.request_json = R"({"order_id":"order-)" + id + R"(","amount":)" + std::to_string(amount) + "}";
   p.request_hash = std::string(64, 'a');

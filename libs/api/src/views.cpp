@@ -30,7 +30,7 @@ void write_dispute(json::Builder& b, const store::PaymentRecord& p) {
       .field("id", d.id)
       .field("status", d.status)
       .field("reason", d.reason)
-      .field("amount", d.amount)
+      .field("amount", d.amount.minor())
       .field("disputed_at", d.disputed_at)
       .end_object();
 }
@@ -76,12 +76,14 @@ namespace {
 
 void write_refund(json::Builder& b, const store::RefundRecord& r) {
   b.begin_object().field("refund_id", r.id).field("payment_id", r.payment_id);
-  if (r.reserved) {
-    b.field("amount", r.amount);
+  if (r.reserved && r.amount) {
+    b.field("amount", r.amount->minor());
   } else if (r.requested_amount) {
     b.field("amount", *r.requested_amount);
   }
-  b.field("currency", r.currency).field("status", to_string(r.status)).optional_field("reason", r.reason);
+  // A refund refused because its payment was not found has no currency: shown empty.
+  const std::string_view currency = r.amount ? r.amount->currency().code() : std::string_view();
+  b.field("currency", currency).field("status", to_string(r.status)).optional_field("reason", r.reason);
   if (!r.stripe_refund_id.empty()) b.field("stripe_refund_id", r.stripe_refund_id);
   if (!r.failure_code.empty()) {
     b.key("failure").begin_object().field("code", r.failure_code).field("message", r.failure_message).end_object();
@@ -125,13 +127,13 @@ std::string payment_view(const store::PaymentRecord& p, const std::vector<store:
   b.begin_object()
       .field("payment_id", p.id)
       .field("order_id", p.order_id)
-      .field("amount", p.amount)
-      .field("currency", p.currency)
+      .field("amount", p.amount.minor())
+      .field("currency", p.amount.currency().code())
       .field("status", to_string(p.status))
       .field("payment_method", p.payment_method)
       .optional_field("customer_id", p.customer_id)
       .optional_field("description", p.description)
-      .field("amount_refunded", p.amount_refunded);
+      .field("amount_refunded", p.amount_refunded.minor());
   // Metadata lives in the stored canonical request; it was validated when the payment was accepted.
   if (auto request = events::parse_payment_request(p.request_json); request && !request->metadata.empty()) {
     b.key("metadata").begin_object();

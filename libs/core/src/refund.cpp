@@ -35,33 +35,37 @@ Status validate(const RefundCommandData& request) {
   return Ok{};
 }
 
-RefundDecision decide_refund(PaymentStatus payment_status, std::int64_t paid, std::int64_t reserved,
+RefundDecision decide_refund(PaymentStatus payment_status, const Money& paid, const Money& reserved,
                              std::optional<std::int64_t> requested) {
-  RefundDecision d;
+  RefundDecision d{.amount = Money::zero(paid.currency())};
   if (payment_status != PaymentStatus::succeeded && payment_status != PaymentStatus::partially_refunded &&
       payment_status != PaymentStatus::refunded) {
     d.failure_code = "payment_not_refundable";
     d.failure_message = "only a succeeded payment can be refunded; this one is " + std::string(to_string(payment_status));
     return d;
   }
-  const std::int64_t available = paid - reserved;
-  if (available <= 0) {
+  // Nothing left, or reservations the payment's amount cannot hold (more than it, or in another currency: a
+  // broken ledger), leave nothing to refund.
+  const auto available = paid.minus(reserved);
+  if (!available || available->minor() == 0) {
     d.failure_code = "nothing_to_refund";
     d.failure_message = "the whole payment has already been refunded or is being refunded";
     return d;
   }
-  d.amount = requested.value_or(available);
-  if (d.amount > available) {
+  const std::int64_t asked = requested.value_or(available->minor());
+  if (asked > available->minor()) {
     d.failure_code = "amount_exceeds_refundable";
-    d.failure_message = "refund of " + std::to_string(d.amount) + " exceeds the " + std::to_string(available) +
+    d.failure_message = "refund of " + std::to_string(asked) + " exceeds the " + std::to_string(available->minor()) +
                         " still refundable";
-    d.amount = 0;
+    return d;
   }
+  // Within what is available, so a valid amount in the payment's currency (validate() refused non-positive ones).
+  d.amount = Money::amount(asked, paid.currency()).value();
   return d;
 }
 
-PaymentStatus status_after_refunds(std::int64_t paid, std::int64_t refunded_total) noexcept {
-  if (refunded_total <= 0) return PaymentStatus::succeeded;
+PaymentStatus status_after_refunds(const Money& paid, const Money& refunded_total) noexcept {
+  if (refunded_total.minor() <= 0) return PaymentStatus::succeeded;
   return refunded_total >= paid ? PaymentStatus::refunded : PaymentStatus::partially_refunded;
 }
 

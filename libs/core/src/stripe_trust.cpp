@@ -1,18 +1,6 @@
 #include "payments/core/stripe_trust.hpp"
 
-#include <algorithm>
-#include <cctype>
-
 namespace payments {
-namespace {
-
-bool same_currency(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-}  // namespace
 
 std::optional<std::string_view> intent_mismatch(const PaymentFacts& payment, const PaymentIntent& intent,
                                                 bool live_key) {
@@ -24,8 +12,9 @@ std::optional<std::string_view> intent_mismatch(const PaymentFacts& payment, con
                                 (intent.metadata_merchant_id.empty() && payment.merchant_id == kLegacyMerchant);
     if (!names_payment || !names_merchant) return "metadata";
   }
-  if (intent.amount != payment.amount) return "amount";
-  if (!same_currency(intent.currency, payment.currency)) return "currency";
+  // Currencies compare as parsed (Currency::from_code folds case), so "USD" and "usd" are one currency.
+  if (intent.amount.minor() != payment.amount.minor()) return "amount";
+  if (!(intent.amount.currency() == payment.amount.currency())) return "currency";
   if (intent.livemode != live_key) return "livemode";
   return std::nullopt;
 }
@@ -36,8 +25,8 @@ std::optional<std::string_view> refund_mismatch(const RefundFacts& refund, const
   } else if (refund.payment_intent.empty() || stripe_refund.payment_intent != refund.payment_intent) {
     return "refund_intent";
   }
-  if (stripe_refund.amount != refund.amount) return "refund_amount";
-  if (!same_currency(stripe_refund.currency, refund.currency)) return "refund_currency";
+  if (stripe_refund.amount.minor() != refund.amount.minor()) return "refund_amount";
+  if (!(stripe_refund.amount.currency() == refund.amount.currency())) return "refund_currency";
   return std::nullopt;
 }
 

@@ -4,6 +4,19 @@
 #include "payments/json/json.hpp"
 
 namespace payments::events {
+namespace {
+
+std::int64_t minor_of(const EventAmount& amount) {
+  if (const auto* money = std::get_if<Money>(&amount)) return money->minor();
+  return std::get<EchoedAmount>(amount).minor;
+}
+
+std::string_view currency_of(const EventAmount& amount) {
+  if (const auto* money = std::get_if<Money>(&amount)) return money->currency().code();
+  return std::get<EchoedAmount>(amount).currency;
+}
+
+}  // namespace
 
 std::string serialize(const PaymentEvent& event) {
   json::Builder b;
@@ -13,8 +26,8 @@ std::string serialize(const PaymentEvent& event) {
       .field("merchant_id", event.merchant_id)
       .field("payment_id", event.payment_id)
       .field("order_id", event.order_id)
-      .field("amount", event.amount)
-      .field("currency", event.currency)
+      .field("amount", minor_of(event.amount))
+      .field("currency", currency_of(event.amount))
       .field("status", event.status)
       .field("stripe_payment_intent_id", event.stripe_payment_intent_id)
       .field("occurred_at", event.occurred_at);
@@ -24,8 +37,8 @@ std::string serialize(const PaymentEvent& event) {
     b.field("message", event.failure->message).end_object();
   }
   b.optional_field("refund_id", event.refund_id);
-  if (event.refund_amount) b.field("refund_amount", *event.refund_amount);
-  if (event.amount_refunded) b.field("amount_refunded", *event.amount_refunded);
+  if (event.refund_amount) b.field("refund_amount", minor_of(*event.refund_amount));
+  if (event.amount_refunded) b.field("amount_refunded", minor_of(*event.amount_refunded));
   b.end_object();
   return b.str();
 }

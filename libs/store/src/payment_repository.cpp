@@ -31,15 +31,25 @@ long long integer(const soci::row& row, std::size_t i) {
   }
 }
 
+Money stored_money(long long minor, std::string_view currency_code, std::string_view column) {
+  auto money = Money::parse(minor, currency_code);
+  if (!money) {
+    throw soci::soci_error("stored " + std::string(column) + " " + std::to_string(minor) + " '" +
+                           std::string(currency_code.substr(0, 8)) + "' is not an amount this version can read");
+  }
+  return std::move(money).value();
+}
+
 PaymentRecord to_record(const soci::row& row, const crypto::DataCipher& cipher, std::size_t first) {
-  PaymentRecord p;
   auto at = [first](std::size_t i) { return first + i; };
+  const Money amount = stored_money(row.get<long long>(at(4)), row.get<std::string>(at(5)), "payments.amount");
+  const Currency currency = amount.currency();
+  PaymentRecord p{.amount = amount, .amount_refunded = stored_money(row.get<long long>(at(19)), currency.code(),
+                                                                     "payments.amount_refunded")};
   p.id = row.get<std::string>(at(0));
   p.merchant_id = row.get<std::string>(at(1));
   p.credential_id = row.get<std::string>(at(2));
   p.order_id = row.get<std::string>(at(3));
-  p.amount = row.get<long long>(at(4));
-  p.currency = row.get<std::string>(at(5));
   p.payment_method = row.get<std::string>(at(6));
   p.customer_id = open_payment_value(cipher, kCustomerIdColumn, p.id, optional_text(row, at(7)));
   p.description = open_payment_value(cipher, kDescriptionColumn, p.id, optional_text(row, at(8)));
@@ -53,12 +63,12 @@ PaymentRecord to_record(const soci::row& row, const crypto::DataCipher& cipher, 
   p.failure_decline_code = text_or_empty(row, at(16));
   p.failure_message = text_or_empty(row, at(17));
   p.next_action_url = text_or_empty(row, at(18));
-  p.amount_refunded = row.get<long long>(at(19));
   p.created_at = timestamp(row, at(20));
   p.updated_at = timestamp(row, at(21));
   if (row.get_indicator(at(22)) != soci::i_null) {
+    const long long disputed = row.get_indicator(at(25)) == soci::i_null ? 0 : row.get<long long>(at(25));
     p.dispute = PaymentDispute{row.get<std::string>(at(22)), text_or_empty(row, at(23)), text_or_empty(row, at(24)),
-                               row.get_indicator(at(25)) == soci::i_null ? 0 : row.get<long long>(at(25)),
+                               stored_money(disputed, currency.code(), "payments.dispute_amount"),
                                timestamp(row, at(26))};
   }
   return p;
@@ -228,8 +238,8 @@ long long insert_payments(soci::session& sql, const crypto::DataCipher& cipher,
     values.add(p->merchant_id);
     values.add(p->credential_id.empty() ? std::nullopt : std::optional(p->credential_id));
     values.add(p->order_id);
-    values.add(static_cast<long long>(p->amount));
-    values.add(p->currency);
+    values.add(static_cast<long long>(p->amount.minor()));
+    values.add(std::string(p->amount.currency().code()));
     values.add(p->payment_method);
     values.add(seal_payment_value(cipher, kCustomerIdColumn, p->id, p->customer_id));
     values.add(seal_payment_value(cipher, kDescriptionColumn, p->id, p->description));
@@ -311,12 +321,10 @@ PaymentRecord after(PaymentRecord from, const Transition& t) {
 
 PaymentRecord pending_payment(std::string payment_id, std::string merchant_id, const PaymentRequest& request,
                               std::string request_json, std::string request_hash) {
-  PaymentRecord r;
+  PaymentRecord r{.amount = request.amount, .amount_refunded = Money::zero(request.amount.currency())};
   r.id = std::move(payment_id);
   r.merchant_id = std::move(merchant_id);
   r.order_id = request.order_id;
-  r.amount = request.amount.minor();
-  r.currency = std::string(request.amount.currency().code());
   r.payment_method = request.payment_method;
   r.customer_id = request.customer_id;
   r.description = request.description;
@@ -373,7 +381,7 @@ Result<std::optional<std::string>> PaymentRepository::find_by_intent(const std::
 Result<bool> PaymentRepository::record_dispute(const std::string& payment_id, const PaymentDispute& dispute) {
   bool recorded = false;
   auto status = database_.with_session([&](soci::session& sql) {
-    const long long amount = dispute.amount;
+    const long long amount = dispute.amount.minor();
     soci::statement update = (sql.prepare << "UPDATE payments SET dispute_id = :d, dispute_status = :s,"
                                              " dispute_reason = :r, dispute_amount = :a,"
                                              " disputed_at = UTC_TIMESTAMP(6), updated_at = UTC_TIMESTAMP(6)"

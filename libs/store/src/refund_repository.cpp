@@ -20,11 +20,15 @@ RefundRecord to_refund(const soci::row& row) {
   r.payment_id = row.get<std::string>(1);
   r.merchant_id = row.get<std::string>(2);
   if (row.get_indicator(3) != soci::i_null) r.requested_amount = row.get<long long>(3);
-  r.amount = row.get<long long>(4);
-  r.currency = row.get<std::string>(5);
   r.reason = optional_text(row, 6);
   r.status = known_value(row.get<std::string>(7), parse_refund_status, "refunds.status");
   r.reserved = row.get<int>(8) != 0;
+  const long long amount = row.get<long long>(4);
+  const std::string currency = row.get<std::string>(5);
+  // Only a refund that never met its payment (refused, nothing reserved) has no currency; on any other, '' is a
+  // row this version cannot read.
+  const bool never_priced = currency.empty() && amount == 0 && !r.reserved && r.status == RefundStatus::failed;
+  if (!never_priced) r.amount = stored_money(amount, currency, "refunds.amount");
   r.version = row.get<int>(9);
   r.request_hash = row.get<std::string>(10);
   r.stripe_refund_id = text_or_empty(row, 11);
@@ -50,23 +54,36 @@ void insert_refund(soci::session& sql, const RefundRecord& r) {
   std::string reason = r.reason.value_or("");
   soci::indicator reason_ind = r.reason ? soci::i_ok : soci::i_null;
   const std::string status(to_string(r.status));
-  const long long amount = r.amount;
+  const long long amount = r.amount ? r.amount->minor() : 0;
+  const std::string currency = r.amount ? std::string(r.amount->currency().code()) : std::string();
   sql << "INSERT INTO refunds (id, payment_id, merchant_id, requested_amount, amount, currency, reason, status,"
          " reserved, version, request_hash, stripe_idempotency_key, failure_code, failure_message, created_at,"
          " updated_at) VALUES (:id, :p, :m, :ra, :a, :c, :r, :s, 0, 0, :h, :k, NULLIF(:fc, ''), NULLIF(:fm, ''),"
          " UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))",
       soci::use(r.id), soci::use(r.payment_id), soci::use(r.merchant_id), soci::use(requested, requested_ind), soci::use(amount),
-      soci::use(r.currency), soci::use(reason, reason_ind), soci::use(status), soci::use(r.request_hash),
+      soci::use(currency), soci::use(reason, reason_ind), soci::use(status), soci::use(r.request_hash),
       soci::use(r.stripe_idempotency_key), soci::use(r.failure_code), soci::use(r.failure_message);
 }
 
-std::int64_t reserved_total(soci::session& sql, const std::string& payment_id) {
+// What the payment's accepted refunds (pending or succeeded) add up to, in its currency.
+Money reserved_total(soci::session& sql, const PaymentRecord& payment) {
   long long total = 0;
   soci::indicator ind = soci::i_null;
   sql << "SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE payment_id = :p AND reserved = 1"
          " AND status IN ('pending', 'succeeded')",
-      soci::use(payment_id), soci::into(total, ind);
-  return total;
+      soci::use(payment.id), soci::into(total, ind);
+  return stored_money(total, payment.amount.currency().code(), "refunds.amount (reserved total)");
+}
+
+// A reserved refund's amount: it has one (its payment was found), else the row is broken.
+const Money& refund_amount(const RefundRecord& refund) {
+  if (!refund.amount) throw soci::soci_error("reserved refund " + refund.id + " has no amount");
+  return *refund.amount;
+}
+
+Money checked(Result<Money> sum) {
+  if (!sum) throw soci::soci_error("refunded total does not add up: " + sum.error().message);
+  return std::move(sum).value();
 }
 
 }  // namespace
@@ -78,7 +95,7 @@ Result<CreateResult> RefundRepository::create(const RefundRecord& refund,
     if (!payment || payment->merchant_id != refund.merchant_id) return CreateOutcome::payment_missing;
     if (select_refund(sql, refund.id, false)) return CreateOutcome::exists;
     RefundRecord row = refund;
-    row.currency = payment->currency;
+    row.amount = Money::zero(payment->amount.currency());  // decided when the worker reserves it
     insert_refund(sql, row);
     return CreateOutcome::created;
   });
@@ -144,6 +161,8 @@ Result<RefundRepository::Reservation> RefundRepository::reserve(const RefundReco
     auto refund = select_refund(sql, proposed.id, true);
     if (!refund) {
       RefundRecord fresh = proposed;
+      fresh.amount.reset();
+      if (payment) fresh.amount = Money::zero(payment->amount.currency());  // decided below
       if (!payment) {
         fresh.status = RefundStatus::failed;
         fresh.failure_code = "payment_not_found";
@@ -162,11 +181,11 @@ Result<RefundRepository::Reservation> RefundRepository::reserve(const RefundReco
       out.refund = *refund;
       return;
     }
-    const auto decision = decide_refund(payment->status, payment->amount, reserved_total(sql, payment->id),
+    const auto decision = decide_refund(payment->status, payment->amount, reserved_total(sql, *payment),
                                         refund->requested_amount);
     const int next = refund->version + 1;
     if (decision.accepted()) {
-      const long long amount = decision.amount;
+      const long long amount = decision.amount.minor();
       sql << "UPDATE refunds SET amount = :a, reserved = 1, version = :v, updated_at = UTC_TIMESTAMP(6)"
              " WHERE id = :id",
           soci::use(amount), soci::use(next), soci::use(refund->id);
@@ -218,15 +237,19 @@ Result<bool> RefundRepository::settle(const std::string& refund_id, RefundStatus
            " WHERE id = :id",
         soci::use(to), soci::use(stripe_refund_id.empty() ? refund->stripe_refund_id : stripe_refund_id),
         soci::use(failure_code), soci::use(failure_message), soci::use(next), soci::use(refund_id);
-    // What the payment has had refunded changes when a refund succeeds, or when a succeeded one is reversed.
-    const long long change = outcome == RefundStatus::succeeded ? refund->amount : reversing ? -refund->amount : 0;
-    if (change != 0) {
-      const long long refunded = payment->amount_refunded + change;
-      const std::string payment_status(to_string(status_after_refunds(payment->amount, refunded)));
+    // What the payment has had refunded changes when a refund succeeds, or when a succeeded one is reversed. A
+    // reserved refund always has an amount in the payment's currency; a sum that does not add up (another
+    // currency, below zero, past eight digits) is a broken row, and the whole settlement an error.
+    std::optional<Money> refunded;
+    if (outcome == RefundStatus::succeeded) refunded = checked(payment->amount_refunded.plus(refund_amount(*refund)));
+    if (reversing) refunded = checked(payment->amount_refunded.minus(refund_amount(*refund)));
+    if (refunded) {
+      const long long refunded_minor = refunded->minor();
+      const std::string payment_status(to_string(status_after_refunds(payment->amount, *refunded)));
       const int payment_version = payment->version + 1;
       sql << "UPDATE payments SET amount_refunded = :r, status = :s, version = :v, updated_at = UTC_TIMESTAMP(6)"
              " WHERE id = :id",
-          soci::use(refunded), soci::use(payment_status), soci::use(payment_version), soci::use(payment->id);
+          soci::use(refunded_minor), soci::use(payment_status), soci::use(payment_version), soci::use(payment->id);
     }
     if (event) {
       if (auto e = event(*select_payment(sql, database_.data_cipher(), payment->id, false),

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "payments/core/money.hpp"
 #include "payments/crypto/data_cipher.hpp"
 #include "payments/store/payment_repository.hpp"
 
@@ -27,6 +28,10 @@ auto known_value(const std::string& stored, Parse parse, std::string_view column
   }
   return *parsed;
 }
+
+// A stored amount and currency, as Money (Money::parse's rules); one that does not parse makes the row an error,
+// like an unknown status.
+Money stored_money(long long minor, std::string_view currency_code, std::string_view column);
 
 std::string text_or_empty(const soci::row& row, std::size_t i);
 std::optional<std::string> optional_text(const soci::row& row, std::size_t i);

@@ -606,7 +606,8 @@ void StripeClient::search_payment_intents_by_metadata(std::string key, std::stri
 void StripeClient::create_refund(RefundRequest request, StripeCallback<Refund> done) {
   FormFields form;
   form.emplace_back("payment_intent", request.payment_intent);
-  if (request.amount) form.emplace_back("amount", std::to_string(*request.amount));
+  // A refund has no currency of its own at Stripe: it is in the charge's.
+  if (request.amount) form.emplace_back("amount", std::to_string(request.amount->minor()));
   if (request.reason) form.emplace_back("reason", *request.reason);
   for (auto& [key, value] : request.metadata) {
     if (key.empty() || has_bracket(key)) {

@@ -1,6 +1,7 @@
 #include "payments/stripe/stripe_json.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <rapidjson/document.h>
@@ -68,14 +69,23 @@ StripeError error_fields(const rapidjson::Value& error) {
   return out;
 }
 
+// An object's amount and currency, as one Money: nothing when either is missing or not one this service
+// handles (an unknown currency, a negative amount), which makes the whole answer an invalid_response.
+std::optional<Money> money_members(const rapidjson::Value& object) {
+  std::int64_t minor = 0;
+  if (!int_member(object, "amount", minor)) return std::nullopt;
+  auto money = Money::parse(minor, string_member(object, "currency"));
+  if (!money) return std::nullopt;
+  return std::move(money).value();
+}
+
 StripeResult<PaymentIntent> intent_from(const rapidjson::Value& v) {
-  PaymentIntent intent;
+  auto amount = money_members(v);
+  if (!amount) return invalid_response("payment intent without a readable amount and currency");
+  PaymentIntent intent{.amount = *amount};
   intent.id = string_member(v, "id");
   intent.status = string_member(v, "status");
-  intent.currency = string_member(v, "currency");
-  if (intent.id.empty() || intent.status.empty() || !int_member(v, "amount", intent.amount)) {
-    return invalid_response("payment intent without id, status or amount");
-  }
+  if (intent.id.empty() || intent.status.empty()) return invalid_response("payment intent without id or status");
   if (const auto* next = member(v, "next_action")) {
     if (const auto* redirect = member(*next, "redirect_to_url")) {
       auto url = string_member(*redirect, "url");
@@ -99,27 +109,25 @@ StripeResult<PaymentIntent> intent_from(const rapidjson::Value& v) {
 }
 
 StripeResult<Refund> refund_from(const rapidjson::Value& v) {
-  Refund refund;
+  auto amount = money_members(v);
+  if (!amount) return invalid_response("refund without a readable amount and currency");
+  Refund refund{.amount = *amount};
   refund.id = string_member(v, "id");
   refund.status = string_member(v, "status");
-  refund.currency = string_member(v, "currency");
-  if (refund.id.empty() || refund.status.empty() || !int_member(v, "amount", refund.amount)) {
-    return invalid_response("refund without id, status or amount");
-  }
+  if (refund.id.empty() || refund.status.empty()) return invalid_response("refund without id or status");
   refund.payment_intent = id_member(v, "payment_intent");
   refund.failure_reason = string_member(v, "failure_reason");
   return refund;
 }
 
 StripeResult<Dispute> dispute_from(const rapidjson::Value& v) {
-  Dispute dispute;
+  auto amount = money_members(v);
+  if (!amount) return invalid_response("dispute without a readable amount and currency");
+  Dispute dispute{.amount = *amount};
   dispute.id = string_member(v, "id");
   dispute.status = string_member(v, "status");
   dispute.reason = string_member(v, "reason");
-  dispute.currency = string_member(v, "currency");
-  if (dispute.id.empty() || !int_member(v, "amount", dispute.amount)) {
-    return invalid_response("dispute without id or amount");
-  }
+  if (dispute.id.empty()) return invalid_response("dispute without id");
   dispute.payment_intent = id_member(v, "payment_intent");
   dispute.charge = id_member(v, "charge");
   return dispute;

@@ -112,10 +112,12 @@ events::OutgoingMessage CreateFlow::failed_event(const events::CommandEnvelope& 
     if (auto data = json::parse(command.data_json)) {
       json::ObjectReader reader(data.value());
       if (auto order = reader.string("order_id")) e.order_id = order.value().substr(0, 255);
-      if (auto amount = reader.integer("amount")) e.amount = amount.value();
+      events::EchoedAmount echoed;
+      if (auto amount = reader.integer("amount")) echoed.minor = amount.value();
       if (auto currency = reader.string("currency"); currency && Currency::from_code(currency.value())) {
-        e.currency = currency.value();
+        echoed.currency = currency.value();
       }
+      e.amount = std::move(echoed);
     }
   }
   return {outbox_.topics().failed, command.payment_id, events::serialize(e), {}};

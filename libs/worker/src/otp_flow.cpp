@@ -57,7 +57,7 @@ awaitable<Status> OtpFlow::send(const events::CommandEnvelope& command) {
     if (waiting.kind == WaitingChallenge::Kind::unavailable) co_return waiting.error;
     if (waiting.kind == WaitingChallenge::Kind::ignored) co_return co_await outbox_.finish(command, waiting.reason);
     const store::StoredChallenge stored = waiting.stored;
-    const store::PaymentRecord current = waiting.payment;
+    const store::PaymentRecord current = *waiting.payment;
 
     const auto now = clock_.now();
     auto outcome = resend_otp(stored.challenge, policy_, now, random_, hasher_);
@@ -117,7 +117,7 @@ awaitable<Status> OtpFlow::verify(const events::CommandEnvelope& command) {
     if (waiting.kind == WaitingChallenge::Kind::unavailable) co_return waiting.error;
     if (waiting.kind == WaitingChallenge::Kind::ignored) co_return co_await outbox_.finish(command, waiting.reason);
     const store::StoredChallenge stored = waiting.stored;
-    const store::PaymentRecord current = waiting.payment;
+    const store::PaymentRecord current = *waiting.payment;
 
     const auto outcome = verify_otp(stored.challenge, submitted, policy_, clock_.now(),
                                     hasher_);

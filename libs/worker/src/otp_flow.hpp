@@ -40,7 +40,7 @@ class OtpFlow {
     Kind kind = Kind::unavailable;
     Error error;         // for unavailable
     std::string reason;  // for ignored
-    store::PaymentRecord payment;
+    std::optional<store::PaymentRecord> payment;  // for waiting
     store::StoredChallenge stored;
   };
   boost::asio::awaitable<WaitingChallenge> load_waiting(const std::string& payment_id, const std::string& merchant_id);

@@ -25,4 +25,9 @@ std::optional<store::OutboxEvent> payment_event(const events::TopicNames& topics
 std::optional<store::OutboxEvent> refund_event(const events::TopicNames& topics, const store::PaymentRecord& payment,
                                                const store::RefundRecord& refund);
 
+// payment.refund_failed for a refund refused because its payment was not found (refund.failure_code
+// payment_not_found): there is no payment to describe, so its fields are empty and its status failed.
+store::OutboxEvent unknown_payment_refund_event(const events::TopicNames& topics, const std::string& payment_id,
+                                                const store::RefundRecord& refund);
+
 }  // namespace payments::worker

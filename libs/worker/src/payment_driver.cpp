@@ -169,8 +169,7 @@ awaitable<Status> PaymentDriver::apply_intent(const std::string& payment_id, con
       co_return Ok{};
     }
     const store::PaymentRecord payment = *found.value();
-    const PaymentFacts facts{payment.id, payment.merchant_id, payment.stripe_payment_intent_id, payment.amount,
-                             payment.currency};
+    const PaymentFacts facts{payment.id, payment.merchant_id, payment.stripe_payment_intent_id, payment.amount};
     if (const auto mismatch = intent_mismatch(facts, intent, stripe_live_)) {
       note_stripe_mismatch(metrics_, *mismatch, payment_id, intent.id);  // the payment stays as it is
       co_return Ok{};

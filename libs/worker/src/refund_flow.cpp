@@ -44,15 +44,8 @@ awaitable<Status> RefundFlow::create_refund(const events::CommandEnvelope& comma
   proposed.request_hash = events::refund_fingerprint(command.payment_id, r);
   proposed.stripe_idempotency_key =
       refund_idempotency_key(StripeKeyOwner{environment_, proposed.merchant_id}, command.payment_id, r.refund_id);
-  {
-    auto payment = co_await runtime::run_blocking(blocking_,
-                                                  [&] { return payments_.find(command.payment_id); });
-    if (!payment) co_return std::move(payment).error();
-    // Another merchant's payment is no payment: the refund is refused as payment_not_found.
-    if (payment.value() && payment.value()->merchant_id == proposed.merchant_id) {
-      proposed.currency = payment.value()->currency;
-    }
-  }
+  // Its amount's currency is the payment's, which the store takes from the payment it locks; another merchant's
+  // payment is no payment, and the refund is refused as payment_not_found.
 
   const auto topics = outbox_.topics();
   auto on_rejected = [topics](const store::PaymentRecord& p, const store::RefundRecord& refund) {
@@ -67,12 +60,8 @@ awaitable<Status> RefundFlow::create_refund(const events::CommandEnvelope& comma
     co_return co_await outbox_.dead_letter_command(command, "refund_id already belongs to a different refund");
   }
   if (refund.failure_code == "payment_not_found" && reserved->newly_decided) {
-    store::PaymentRecord none;  // there is no payment: the event says so through its failure code
-    none.id = command.payment_id;
-    none.merchant_id = proposed.merchant_id;
-    none.status = PaymentStatus::failed;
-    auto event = refund_event(outbox_.topics(), none, refund);
-    events::OutgoingMessage out{event->topic, command.payment_id, event->payload, {}};
+    const auto event = unknown_payment_refund_event(outbox_.topics(), command.payment_id, refund);
+    events::OutgoingMessage out{event.topic, command.payment_id, event.payload, {}};
     if (auto delivered = co_await outbox_.publish(std::move(out)); !delivered) co_return delivered;
   }
   if (refund.status == RefundStatus::pending && refund.reserved) {

@@ -16,6 +16,9 @@ StripeRefunds::StripeRefunds(store::RefundStore& refunds, StripeGateway& stripe,
 
 awaitable<Status> StripeRefunds::refund_at_stripe(const store::PaymentRecord& payment,
                                                   const store::RefundRecord& refund) {
+  // Never a request without an amount, which Stripe reads as "refund everything not yet refunded". Only a reserved
+  // refund comes here, and a reserved refund has its amount in its payment's currency.
+  if (!refund.amount) co_return Error::internal("refund " + refund.id + " has no amount to send to Stripe");
   payments::RefundRequest request{.payment_intent = payment.stripe_payment_intent_id,
                                   .amount = refund.amount,
                                   .reason = refund.reason,
@@ -43,7 +46,9 @@ awaitable<Status> StripeRefunds::refund_at_stripe(const store::PaymentRecord& pa
 
 awaitable<Status> StripeRefunds::apply_refund_progress(const store::RefundRecord& refund, const Refund& stripe_refund,
                                                        std::string_view payment_intent) {
-  const RefundFacts facts{refund.stripe_refund_id, payment_intent, refund.amount, refund.currency};
+  // Only a reserved refund reaches Stripe, and a reserved refund has its payment's currency.
+  if (!refund.amount) co_return Error::internal("refund " + refund.id + " has no amount to compare Stripe's with");
+  const RefundFacts facts{refund.stripe_refund_id, payment_intent, *refund.amount};
   if (const auto mismatch = refund_mismatch(facts, stripe_refund)) {
     note_stripe_mismatch(metrics_, *mismatch, refund.payment_id, stripe_refund.id);  // the refund stays as it is
     co_return Ok{};

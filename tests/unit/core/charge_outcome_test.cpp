@@ -7,11 +7,9 @@ using Kind = ChargeOutcome::Kind;
 
 namespace {
 PaymentIntent intent(std::string status) {
-  PaymentIntent pi;
+  PaymentIntent pi{.amount = Money::parse(1000, "usd").value()};
   pi.id = "pi_1";
   pi.status = std::move(status);
-  pi.amount = 1000;
-  pi.currency = "usd";
   return pi;
 }
 

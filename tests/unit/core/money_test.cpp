@@ -73,3 +73,61 @@ TEST_CASE("a plain amount may be zero but never negative, and names the field it
   REQUIRE_FALSE(negative);
   CHECK(negative.error().field == "refund_amount");
 }
+
+TEST_CASE("an amount from outside is parsed with its currency code, and an unknown code or a bad amount is an error") {
+  auto stored = Money::parse(2599, "usd");
+  REQUIRE(stored);
+  CHECK(stored->minor() == 2599);
+  CHECK(stored->currency() == currency("usd"));
+  CHECK(Money::parse(2599, "USD").value() == stored.value());
+  CHECK(Money::parse(0, "jpy").has_value());
+
+  auto unknown = Money::parse(2599, "xyz", "refund_amount");
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code == ErrorCode::validation_error);
+  CHECK(unknown.error().field == "refund_amount");
+  CHECK_FALSE(Money::parse(2599, ""));
+  CHECK_FALSE(Money::parse(-1, "usd"));
+  CHECK_FALSE(Money::parse(100'000'000, "usd"));
+}
+
+TEST_CASE("amounts add and subtract in one currency, and never across two, below zero or past eight digits") {
+  const Money ten = Money::amount(1000, currency("usd")).value();
+  const Money three = Money::amount(300, currency("usd")).value();
+  CHECK(ten.plus(three).value() == Money::amount(1300, currency("usd")).value());
+  CHECK(ten.minus(three).value() == Money::amount(700, currency("usd")).value());
+  CHECK(ten.minus(ten).value() == Money::zero(currency("usd")));
+  CHECK(Money::zero(currency("usd")).plus(three).value() == three);
+
+  auto below_zero = three.minus(ten);
+  REQUIRE_FALSE(below_zero);
+  CHECK(below_zero.error().code == ErrorCode::invalid_state);
+
+  const Money most = Money::amount(99'999'999, currency("usd")).value();
+  auto too_big = most.plus(Money::amount(1, currency("usd")).value());
+  REQUIRE_FALSE(too_big);
+  CHECK(too_big.error().code == ErrorCode::invalid_state);
+
+  const Money yen = Money::amount(1000, currency("jpy")).value();
+  auto mixed = ten.plus(yen);
+  REQUIRE_FALSE(mixed);
+  CHECK(mixed.error().code == ErrorCode::invalid_state);
+  CHECK(mixed.error().message.find("usd") != std::string::npos);
+  CHECK_FALSE(ten.minus(yen));
+}
+
+TEST_CASE("amounts in one currency are ordered, and amounts in two are not comparable at all") {
+  const Money ten = Money::amount(1000, currency("usd")).value();
+  const Money three = Money::amount(300, currency("usd")).value();
+  CHECK(three < ten);
+  CHECK(ten > three);
+  CHECK(ten >= ten);
+  CHECK(ten != three);
+
+  const Money yen = Money::amount(1000, currency("jpy")).value();
+  CHECK_FALSE(ten == yen);
+  CHECK_FALSE(ten < yen);
+  CHECK_FALSE(ten > yen);
+  CHECK_FALSE(ten <= yen);
+  CHECK_FALSE(ten >= yen);
+}

@@ -145,12 +145,11 @@ std::string command(std::string_view type, const std::string& data) {
 std::string create_command(const std::string& data) { return command("payment.create", data); }
 
 store::PaymentRecord record(PaymentStatus status) {
-  store::PaymentRecord p;
+  const auto usd = [](std::int64_t minor) { return Money::parse(minor, "usd").value(); };
+  store::PaymentRecord p{.amount = usd(2599), .amount_refunded = usd(0)};
   p.id = PaymentId::generate(system_random()).str();
   p.merchant_id = "acme";
   p.order_id = "order-1042";
-  p.amount = 2599;
-  p.currency = "usd";
   p.payment_method = "pm_card_visa";
   p.customer_id = "cus_P1x9";
   p.description = "2 tickets";
@@ -172,8 +171,8 @@ store::PaymentRecord record(PaymentStatus status) {
   if (status == PaymentStatus::requires_action) {
     p.next_action_url = "https://hooks.stripe.com/3d_secure_2/authenticate/pi_3N2x9aLkdIwHu7ix0aBcDeFg";
   }
-  if (status == PaymentStatus::partially_refunded) p.amount_refunded = 500;
-  if (status == PaymentStatus::refunded) p.amount_refunded = 2599;
+  if (status == PaymentStatus::partially_refunded) p.amount_refunded = usd(500);
+  if (status == PaymentStatus::refunded) p.amount_refunded = usd(2599);
   return p;
 }
 
@@ -183,9 +182,8 @@ store::RefundRecord refund_record(const std::string& payment_id, RefundStatus st
   r.id = RefundId::generate(system_random()).str();
   r.payment_id = payment_id;
   r.requested_amount = 500;
-  r.amount = 500;
+  r.amount = Money::parse(500, "usd").value();
   r.reserved = true;
-  r.currency = "usd";
   r.reason = "requested_by_customer";
   r.status = status;
   r.created_at = kTimestamp;
@@ -195,7 +193,7 @@ store::RefundRecord refund_record(const std::string& payment_id, RefundStatus st
     r.failure_code = "amount_exceeds_refundable";
     r.failure_message = "refund of 5000 exceeds the 2599 still refundable";
     r.reserved = false;
-    r.amount = 0;
+    r.amount = Money::parse(0, "usd").value();
     r.requested_amount = 5000;
   }
   return r;
@@ -208,8 +206,7 @@ events::PaymentEvent charged_event(std::string_view type, std::string_view statu
   e.event_id = events::event_id_for(e.payment_id, status);
   e.type = std::string(type);
   e.order_id = "order-1042";
-  e.amount = 2599;
-  e.currency = "usd";
+  e.amount = Money::parse(2599, "usd").value();
   e.status = std::string(status);
   e.stripe_payment_intent_id = "pi_3N2x9aLkdIwHu7ix0aBcDeFg";
   e.occurred_at = rfc3339_now();
@@ -446,22 +443,22 @@ TEST_CASE("payment events as serialize writes them match the event schema") {
   SUBCASE("a partial and a full refund") {
     auto e = charged_event(events::event_type::kRefunded, "partially_refunded");
     e.refund_id = RefundId::generate(system_random()).str();
-    e.refund_amount = 500;
-    e.amount_refunded = 500;
+    e.refund_amount = Money::parse(500, "usd").value();
+    e.amount_refunded = Money::parse(500, "usd").value();
     CHECK_VALID("payment-event.schema.json", events::serialize(e));
     e.status = "refunded";
-    e.refund_amount = 2099;
-    e.amount_refunded = 2599;
+    e.refund_amount = Money::parse(2099, "usd").value();
+    e.amount_refunded = Money::parse(2599, "usd").value();
     CHECK_VALID("payment-event.schema.json", events::serialize(e));
   }
   SUBCASE("a refund refused against its payment or failed at Stripe (as refund_event writes it)") {
     auto e = charged_event(events::event_type::kRefundFailed, "succeeded");
     e.refund_id = RefundId::generate(system_random()).str();
-    e.refund_amount = 5000;
-    e.amount_refunded = 0;
+    e.refund_amount = events::EchoedAmount{5000, {}};  // as asked: a refused refund reserved nothing
+    e.amount_refunded = Money::parse(0, "usd").value();
     e.failure = events::Failure{"amount_exceeds_refundable", "", "refund of 5000 exceeds the 2599 still refundable"};
     CHECK_VALID("payment-event.schema.json", events::serialize(e));
-    e.refund_amount = 0;  // the whole rest was asked for and there was none
+    e.refund_amount = events::EchoedAmount{};  // the whole rest was asked for and there was none
     e.failure = events::Failure{"nothing_to_refund", "", "the whole payment has already been refunded"};
     CHECK_VALID("payment-event.schema.json", events::serialize(e));
   }
@@ -474,8 +471,8 @@ TEST_CASE("payment events as serialize writes them match the event schema") {
     e.status = "pending";  // a default PaymentRecord's status
     e.occurred_at = rfc3339_now();
     e.refund_id = "ref_1";
-    e.refund_amount = 500;
-    e.amount_refunded = 0;
+    e.refund_amount = events::EchoedAmount{500, {}};
+    e.amount_refunded = events::EchoedAmount{};
     e.failure = events::Failure{"payment_not_found", "", "no payment pay_unknown"};
     CHECK_VALID("payment-event.schema.json", events::serialize(e));
   }
@@ -489,13 +486,11 @@ TEST_CASE("payment events as serialize writes them match the event schema") {
     e.occurred_at = rfc3339_now();
     e.failure = events::Failure{"validation_error", "", "amount: must be a positive integer of minor units"};
     e.order_id = "order-1042";
-    e.amount = -5;
-    e.currency = "usd";
+    e.amount = events::EchoedAmount{-5, "usd"};
     CHECK_VALID("payment-event.schema.json", events::serialize(e));
     e.failure = events::Failure{"raw_card_data", "", "the request contains what looks like a card number"};
     e.order_id.clear();
-    e.amount = 0;
-    e.currency.clear();
+    e.amount = events::EchoedAmount{};
     CHECK_VALID("payment-event.schema.json", events::serialize(e));
     // Only a refused command may carry such values.
     e.failure = events::Failure{"card_declined", "", "declined"};
@@ -847,9 +842,9 @@ TEST_CASE("the contract's examples of bad messages are refused by the schemas") 
     succeeded.failure = events::Failure{"card_declined", "", "declined"};
     CHECK_INVALID("payment-event.schema.json", events::serialize(succeeded));
     succeeded.failure.reset();
-    succeeded.amount = 0;
+    succeeded.amount = events::EchoedAmount{0, "usd"};
     CHECK_INVALID("payment-event.schema.json", events::serialize(succeeded));
-    succeeded.amount = 2599;
+    succeeded.amount = Money::parse(2599, "usd").value();
     succeeded.event_id = "not-a-uuid";
     CHECK_INVALID("payment-event.schema.json", events::serialize(succeeded));
   }

@@ -34,7 +34,7 @@ TEST_CASE("only rate limits, transient failures and unknown outcomes are retryab
 }
 
 TEST_CASE("PaymentIntent statuses map to what the worker must do") {
-  PaymentIntent pi;
+  PaymentIntent pi{.amount = Money::parse(1000, "usd").value()};
   const auto progress = [&](const char* status) {
     pi.status = status;
     return classify_payment_intent(pi);
@@ -52,7 +52,7 @@ TEST_CASE("PaymentIntent statuses map to what the worker must do") {
 }
 
 TEST_CASE("refund statuses collapse to pending, succeeded, failed") {
-  Refund r;
+  Refund r{.amount = Money::parse(1000, "usd").value()};
   const auto progress = [&](const char* status) {
     r.status = status;
     return classify_refund(r);

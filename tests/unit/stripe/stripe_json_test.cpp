@@ -75,8 +75,8 @@ TEST_CASE("a succeeded PaymentIntent is parsed, unknown fields ignored") {
   REQUIRE(r.has_value());
   CHECK(r->id == "pi_3MtwBwLkdIwHu7ix28a3tqPa");
   CHECK(r->status == "succeeded");
-  CHECK(r->amount == 2000);
-  CHECK(r->currency == "usd");
+  CHECK(r->amount.minor() == 2000);
+  CHECK(r->amount.currency().code() == "usd");
   CHECK(r->latest_charge == "ch_3MtwBwLkdIwHu7ix28a3tqPb");
   CHECK_FALSE(r->redirect_url.has_value());
   CHECK_FALSE(r->last_payment_error.has_value());
@@ -171,7 +171,7 @@ TEST_CASE("refunds are parsed, including a failed one") {
       "payment_intent":"pi_1","reason":null,"status":"succeeded","failure_reason":null})");
   REQUIRE(ok.has_value());
   CHECK(ok->id == "re_1");
-  CHECK(ok->amount == 1000);
+  CHECK(ok->amount.minor() == 1000);
   CHECK(ok->payment_intent == "pi_1");
   CHECK(ok->failure_reason.empty());
   CHECK(classify_refund(*ok) == RefundProgress::succeeded);
@@ -335,8 +335,8 @@ TEST_CASE("a payment_intent event names its intent and the payment id this servi
   REQUIRE(intent.has_value());
   CHECK(intent->id == "pi_3PTxqLLkdIwHu7ix0HQmxvUJ");
   CHECK(intent->status == "succeeded");
-  CHECK(intent->amount == 1999);
-  CHECK(intent->currency == "usd");
+  CHECK(intent->amount.minor() == 1999);
+  CHECK(intent->amount.currency().code() == "usd");
   CHECK(intent->latest_charge == "ch_3PTxqLLkdIwHu7ix0mB2Kzde");
   CHECK(classify_payment_intent(*intent) == IntentProgress::succeeded);
   CHECK(e->object_json.find("evt_") == std::string::npos);
@@ -359,8 +359,8 @@ TEST_CASE("a refund event takes the payment intent from the refund and reads bot
   REQUIRE(refund.has_value());
   CHECK(refund->id == "re_3PTxqLLkdIwHu7ix0Xa1bC2d");
   CHECK(refund->status == "failed");
-  CHECK(refund->amount == 500);
-  CHECK(refund->currency == "usd");
+  CHECK(refund->amount.minor() == 500);
+  CHECK(refund->amount.currency().code() == "usd");
   CHECK(refund->payment_intent == "pi_3PTxqLLkdIwHu7ix0HQmxvUJ");
   CHECK(refund->failure_reason == "expired_or_canceled_card");
   CHECK(classify_refund(*refund) == RefundProgress::failed);
@@ -383,8 +383,8 @@ TEST_CASE("a dispute event gives the intent and charge whether Stripe sends ids 
     CHECK(d->id == "dp_1PU0dYLkdIwHu7ixkq4Zt1Ht");
     CHECK(d->status == "warning_needs_response");
     CHECK(d->reason == "fraudulent");
-    CHECK(d->amount == 1999);
-    CHECK(d->currency == "usd");
+    CHECK(d->amount.minor() == 1999);
+    CHECK(d->amount.currency().code() == "usd");
     CHECK(d->payment_intent == "pi_3PTxqLLkdIwHu7ix0HQmxvUJ");
     CHECK(d->charge == "ch_3PTxqLLkdIwHu7ix0mB2Kzde");
   }
@@ -406,7 +406,7 @@ TEST_CASE("a dispute event gives the intent and charge whether Stripe sends ids 
     CHECK(d->id == "dp_1PU0dYLkdIwHu7ixkq4Zt1Ht");
     CHECK(d->payment_intent == "pi_3PTxqLLkdIwHu7ix0HQmxvUJ");
     CHECK(d->charge == "ch_3PTxqLLkdIwHu7ix0mB2Kzde");
-    CHECK(d->amount == 1999);
+    CHECK(d->amount.minor() == 1999);
   }
   SUBCASE("a dispute on a charge made without an intent") {
     auto e = parse_event(dispute_event("null", R"("ch_3PTxqLLkdIwHu7ix0mB2Kzde")"));
@@ -417,6 +417,26 @@ TEST_CASE("a dispute event gives the intent and charge whether Stripe sends ids 
     CHECK(d->payment_intent.empty());
     CHECK(d->charge == "ch_3PTxqLLkdIwHu7ix0mB2Kzde");
   }
+}
+
+TEST_CASE("an amount or currency this service cannot hold makes the answer an invalid_response") {
+  const auto intent = [](const std::string& money) {
+    return parse_payment_intent(R"({"id":"pi_1","object":"payment_intent","status":"succeeded",)" + money + "}");
+  };
+  CHECK(intent(R"("amount":1000,"currency":"usd")").has_value());
+  // Stripe writes codes in lower case; an upper-case one is the same currency, and is held as Stripe writes it.
+  CHECK(intent(R"("amount":1000,"currency":"USD")")->amount.currency().code() == "usd");
+  CHECK(intent(R"("amount":1000,"currency":"xyz")").error().type == "invalid_response");
+  CHECK(intent(R"("amount":1000)").error().type == "invalid_response");
+  CHECK(intent(R"("amount":-1,"currency":"usd")").error().type == "invalid_response");
+  CHECK(intent(R"("amount":100000000,"currency":"usd")").error().type == "invalid_response");
+
+  CHECK(parse_refund(R"({"id":"re_1","amount":100,"currency":"xyz","status":"succeeded"})").error().type ==
+        "invalid_response");
+  CHECK(parse_refund(R"({"id":"re_1","amount":100,"status":"succeeded"})").error().type == "invalid_response");
+  CHECK(parse_dispute(R"({"id":"dp_1","amount":100,"currency":"xyz","status":"lost"})").error().type ==
+        "invalid_response");
+  CHECK(parse_dispute(R"({"id":"dp_1","amount":100,"status":"lost"})").error().type == "invalid_response");
 }
 
 TEST_CASE("a dispute without id or amount is an invalid_response, never a crash") {

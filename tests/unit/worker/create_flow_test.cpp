@@ -191,9 +191,9 @@ TEST_CASE("an exception thrown inside a store call -> internal - process never t
     CHECK(s.error().code == ErrorCode::internal);
     CHECK_FALSE(h.processed("cmd-bad"));
   }
-  SUBCASE("reading a refund's payment") {
+  SUBCASE("reserving a refund against its payment") {
     Harness h;
-    h.stores.state.faults.throw_on("payments.find");
+    h.stores.state.faults.throw_on("refunds.reserve");
     auto refund = command(events::CommandType::refund_create, "cmd-ref", "pay-x", R"({"refund_id":"ref-1"})");
     Status s = Ok{};
     CHECK_NOTHROW(s = h.process(refund));

@@ -22,12 +22,12 @@ bool apply_transition(StoreState& s, const store::Transition& t) {
   return true;
 }
 
-std::int64_t reserved_total(const StoreState& s, const std::string& payment_id) {
-  std::int64_t total = 0;
+Money reserved_total(const StoreState& s, const store::PaymentRecord& payment) {
+  Money total = Money::zero(payment.amount.currency());
   for (const auto& [id, r] : s.refunds) {
-    if (r.payment_id == payment_id && r.reserved &&
+    if (r.payment_id == payment.id && r.reserved &&
         (r.status == RefundStatus::pending || r.status == RefundStatus::succeeded)) {
-      total += r.amount;
+      total = total.plus(r.amount.value()).value();
     }
   }
   return total;
@@ -255,6 +255,8 @@ Result<store::RefundStore::Reservation> FakeRefundStore::reserve(const store::Re
   auto it = s_.refunds.find(proposed.id);
   if (it == s_.refunds.end()) {
     store::RefundRecord fresh = proposed;
+    fresh.amount.reset();
+    if (has_payment) fresh.amount = Money::zero(payment->second.amount.currency());
     if (!has_payment) {
       fresh.status = RefundStatus::failed;
       fresh.failure_code = "payment_not_found";
@@ -266,7 +268,7 @@ Result<store::RefundStore::Reservation> FakeRefundStore::reserve(const store::Re
   store::RefundRecord& refund = it->second;
   if (refund.reserved || refund.status != RefundStatus::pending || !has_payment) return Reservation{refund, false};
   const auto decision = decide_refund(payment->second.status, payment->second.amount,
-                                      reserved_total(s_, payment->second.id), refund.requested_amount);
+                                      reserved_total(s_, payment->second), refund.requested_amount);
   ++refund.version;
   if (decision.accepted()) {
     refund.amount = decision.amount;
@@ -309,10 +311,10 @@ Result<bool> FakeRefundStore::settle(const std::string& refund_id, RefundStatus 
   refund.failure_code = failure_code;
   refund.failure_message = failure_message;
   ++refund.version;
-  const std::int64_t change = outcome == RefundStatus::succeeded ? refund.amount : reversing ? -refund.amount : 0;
-  if (change != 0) {
+  if (outcome == RefundStatus::succeeded || reversing) {
     store::PaymentRecord& p = payment->second;
-    p.amount_refunded += change;
+    p.amount_refunded = (reversing ? p.amount_refunded.minus(refund.amount.value())
+                                   : p.amount_refunded.plus(refund.amount.value())).value();
     p.status = status_after_refunds(p.amount, p.amount_refunded);
     ++p.version;
   }
@@ -454,10 +456,8 @@ void FakeStripe::create_payment_intent(PaymentIntentRequest request, StripeCallb
     Lock lock(mutex_);
     intent_requests.push_back(request);
   }
-  PaymentIntent intent;
+  PaymentIntent intent{.amount = request.amount};
   intent.id = "pi_" + request.payment_id;
-  intent.amount = request.amount.minor();
-  intent.currency = std::string(request.amount.currency().code());
   intent.metadata_payment_id = request.payment_id;
   switch (answer) {
     case Answer::succeed:
@@ -510,11 +510,10 @@ void FakeStripe::create_refund(RefundRequest request, StripeCallback<Refund> don
     return post_answer<Refund>(io_, std::move(done),
                                stripe_error(StripeFailureKind::unknown_outcome, "", "no answer in time"));
   }
-  Refund refund;
+  // The amount asked for, in `refund_currency` (which a test sets to make Stripe's answer disagree).
+  Refund refund{.amount = Money::parse(request.amount ? request.amount->minor() : 0, refund_currency).value()};
   refund.id = "re_" + std::to_string(refunds_created.load());
   refund.status = "succeeded";
-  refund.amount = request.amount.value_or(0);
-  refund.currency = refund_currency;
   refund.payment_intent = request.payment_intent;
   post_answer<Refund>(io_, std::move(done), refund);
 }

@@ -27,7 +27,7 @@ TEST_CASE("refund.create: settled once, the payment refunded, one payment-refund
   paid(h, "pay-r");
   CHECK(h.process(refund_command("pay-r", "ref-1", std::nullopt, "cmd-r1")));
   CHECK(h.payment("pay-r").status == PaymentStatus::refunded);
-  CHECK(h.payment("pay-r").amount_refunded == 1500);
+  CHECK(h.payment("pay-r").amount_refunded.minor() == 1500);
   CHECK(h.stores.state.refunds.at("ref-1").status == RefundStatus::succeeded);
   CHECK(h.publisher.count(h.topics.refunded) == 1);
   CHECK(h.stripe.refunds_created == 1);
@@ -36,7 +36,7 @@ TEST_CASE("refund.create: settled once, the payment refunded, one payment-refund
   CHECK(h.process(refund_command("pay-r", "ref-1", std::nullopt, "cmd-r1")));
   CHECK(h.process(refund_command("pay-r", "ref-1", std::nullopt, "cmd-r2")));
   CHECK(h.stripe.refunds_created == 1);
-  CHECK(h.payment("pay-r").amount_refunded == 1500);
+  CHECK(h.payment("pay-r").amount_refunded.minor() == 1500);
   CHECK(h.publisher.count(h.topics.refunded) == 1);
 }
 
@@ -50,7 +50,7 @@ TEST_CASE("refund.create: more than is left to refund -> refused with its event,
   CHECK(refused.status == RefundStatus::failed);
   CHECK(refused.failure_code == "amount_exceeds_refundable");
   CHECK(h.stripe.refunds_created == 1);
-  CHECK(h.payment("pay-over").amount_refunded == 1000);
+  CHECK(h.payment("pay-over").amount_refunded.minor() == 1000);
   CHECK(h.publisher.count(h.topics.refunded) == 2);  // the first refund's success, the second's refusal
 }
 

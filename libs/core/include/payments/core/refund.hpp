@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "payments/core/money.hpp"
 #include "payments/core/payment.hpp"
 #include "payments/core/result.hpp"
 
@@ -29,17 +30,18 @@ Status validate(const RefundCommandData& request);
 
 // Why a refund cannot be accepted against its payment; empty when it can.
 struct RefundDecision {
-  std::int64_t amount = 0;   // what will be refunded
+  Money amount;              // what will be refunded, in the payment's currency; zero when refused
   std::string failure_code;  // payment_not_refundable, amount_exceeds_refundable, nothing_to_refund
   std::string failure_message;
   [[nodiscard]] bool accepted() const { return failure_code.empty(); }
 };
 
-// `reserved` is the sum of the payment's refunds already accepted that are pending or succeeded.
-RefundDecision decide_refund(PaymentStatus payment_status, std::int64_t paid, std::int64_t reserved,
+// `reserved` is the sum of the payment's refunds already accepted that are pending or succeeded, in `paid`'s
+// currency; `requested` is what the caller asked for, in minor units of that currency (none: all that is left).
+RefundDecision decide_refund(PaymentStatus payment_status, const Money& paid, const Money& reserved,
                              std::optional<std::int64_t> requested);
 
 // The payment's status once `refunded_total` of `paid` has been refunded successfully.
-PaymentStatus status_after_refunds(std::int64_t paid, std::int64_t refunded_total) noexcept;
+PaymentStatus status_after_refunds(const Money& paid, const Money& refunded_total) noexcept;
 
 }  // namespace payments

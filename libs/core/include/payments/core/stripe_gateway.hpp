@@ -74,8 +74,7 @@ struct PaymentIntentRequest {
 struct PaymentIntent {
   std::string id;
   std::string status;  // Stripe's string: requires_payment_method, requires_action, processing, succeeded, ...
-  std::int64_t amount = 0;
-  std::string currency;
+  Money amount;        // amount and currency, parsed where Stripe's answer is read
   std::optional<std::string> redirect_url;  // next_action.redirect_to_url.url
   std::optional<StripeError> last_payment_error;
   std::string latest_charge;  // empty when none
@@ -87,7 +86,7 @@ struct PaymentIntent {
 
 struct RefundRequest {
   std::string payment_intent;
-  std::optional<std::int64_t> amount;  // none: everything not yet refunded
+  std::optional<Money> amount;         // none: everything not yet refunded
   std::optional<std::string> reason;   // duplicate, fraudulent, requested_by_customer
   std::vector<std::pair<std::string, std::string>> metadata;
   std::string idempotency_key;
@@ -96,8 +95,7 @@ struct RefundRequest {
 struct Refund {
   std::string id;
   std::string status;  // pending, requires_action, succeeded, failed, canceled
-  std::int64_t amount = 0;
-  std::string currency;
+  Money amount;
   std::string payment_intent;
   std::string failure_reason;  // empty when none
 };
@@ -106,8 +104,7 @@ struct Dispute {
   std::string id;      // dp_...
   std::string status;  // warning_needs_response, needs_response, under_review, won, lost, ...
   std::string reason;  // fraudulent, product_not_received, ...
-  std::int64_t amount = 0;
-  std::string currency;
+  Money amount;
   std::string payment_intent;
   std::string charge;
 };

@@ -4,11 +4,11 @@
 // forged event (signed by another integration on the same account) or a foreign intent that names our
 // payment in its metadata must change nothing.
 
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "payments/core/money.hpp"
 #include "payments/core/stripe_gateway.hpp"
 
 namespace payments {
@@ -18,8 +18,7 @@ struct PaymentFacts {
   std::string_view payment_id;
   std::string_view merchant_id;
   std::string_view intent_id;  // the recorded PaymentIntent; empty when none is recorded yet
-  std::int64_t amount = 0;
-  std::string_view currency;
+  Money amount;
 };
 
 // Merchants whose payments predate merchant metadata on Stripe (KAFKA_DEFAULT_MERCHANT's rows migrated from
@@ -36,8 +35,7 @@ std::optional<std::string_view> intent_mismatch(const PaymentFacts& payment, con
 struct RefundFacts {
   std::string_view stripe_refund_id;  // the recorded Stripe Refund; empty when none is recorded yet
   std::string_view payment_intent;    // the payment's recorded PaymentIntent
-  std::int64_t amount = 0;
-  std::string_view currency;
+  Money amount;
 };
 
 // Why `stripe_refund` cannot speak for `refund`: "refund_id" (another Refund than the recorded one),

@@ -5,6 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
+
+#include "payments/core/money.hpp"
 
 namespace payments::events {
 
@@ -14,21 +17,32 @@ struct Failure {
   std::string message;       // for people; never contains card data, codes or secrets
 };
 
+// What an event carries in place of an amount this service holds: the minor units and currency a refused command
+// had, as far as it had them with the right types, or nothing (0, "") for a refund of a payment that was not
+// found. The contract lets these be 0, empty or out of range (schemas/json/payment-event.schema.json), which no
+// Money can be.
+struct EchoedAmount {
+  std::int64_t minor = 0;
+  std::string currency;
+};
+
+// An amount as an event tells it: the payment's Money, or an echo where there is no such payment.
+using EventAmount = std::variant<EchoedAmount, Money>;
+
 struct PaymentEvent {
   std::string event_id;  // stable: the same transition always has the same id, so consumers deduplicate on it
   std::string type;      // payment.succeeded | payment.failed | payment.refunded
   std::string merchant_id;  // whose payment: lets downstream services route without a lookup
   std::string payment_id;
   std::string order_id;
-  std::int64_t amount = 0;
-  std::string currency;
+  EventAmount amount;  // "amount" and "currency"
   std::string status;
   std::string stripe_payment_intent_id;
   std::string occurred_at;
   std::optional<Failure> failure;
   std::optional<std::string> refund_id;
-  std::optional<std::int64_t> refund_amount;
-  std::optional<std::int64_t> amount_refunded;
+  std::optional<EventAmount> refund_amount;    // in `amount`'s currency; only its minor units are written
+  std::optional<EventAmount> amount_refunded;  // likewise
 };
 
 namespace event_type {

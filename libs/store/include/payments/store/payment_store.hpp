@@ -8,12 +8,12 @@
 // header includes nothing of SOCI or the database.
 
 #include <chrono>
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "payments/core/money.hpp"
 #include "payments/core/payment.hpp"
 #include "payments/core/payment_request.hpp"
 #include "payments/core/result.hpp"
@@ -25,10 +25,12 @@ struct PaymentDispute {
   std::string id;  // dp_...
   std::string status;
   std::string reason;
-  std::int64_t amount = 0;
+  Money amount;             // stored as minor units only: read back in the payment's currency
   std::string disputed_at;  // RFC 3339 UTC, when this service learnt of it
 };
 
+// Built with its amounts given (`PaymentRecord{.amount = ..., .amount_refunded = ...}`), as pending_payment and
+// the repositories' row readers do: there is no amount without a currency.
 struct PaymentRecord {
   std::string id;
   std::string merchant_id;  // who created it; nobody else may read or move it
@@ -36,8 +38,7 @@ struct PaymentRecord {
   // produced straight to Kafka. Counts its declines (API_DECLINE_LIMIT).
   std::string credential_id;
   std::string order_id;
-  std::int64_t amount = 0;
-  std::string currency;
+  Money amount;
   std::string payment_method;
   std::optional<std::string> customer_id;
   std::optional<std::string> description;
@@ -51,7 +52,7 @@ struct PaymentRecord {
   std::string failure_decline_code;
   std::string failure_message;
   std::string next_action_url;
-  std::int64_t amount_refunded = 0;
+  Money amount_refunded;  // what its succeeded refunds add up to, in `amount`'s currency
   std::string created_at;  // RFC 3339 UTC
   std::string updated_at;
   std::optional<PaymentDispute> dispute;

@@ -18,9 +18,12 @@ struct RefundRecord {
   std::string id;
   std::string payment_id;
   std::string merchant_id;  // always the payment's
+  // What the caller asked for, as asked: minor units of the payment's currency (a caller names no currency).
+  // None: everything not yet refunded.
   std::optional<std::int64_t> requested_amount;
-  std::int64_t amount = 0;  // decided when accepted
-  std::string currency;
+  // What is refunded, in the payment's currency: decided when the refund is reserved, zero until then. None only
+  // for a refund refused because its payment was not found: there is no currency to count in (stored as '').
+  std::optional<Money> amount;
   std::optional<std::string> reason;
   RefundStatus status = RefundStatus::pending;
   bool reserved = false;
@@ -50,6 +53,8 @@ class RefundStore {
   virtual Result<std::optional<RefundRecord>> find(const std::string& refund_id) = 0;
   virtual Result<std::optional<RefundRecord>> find_by_stripe_id(const std::string& stripe_refund_id) = 0;
   virtual Result<std::vector<RefundRecord>> for_payment(const std::string& payment_id) = 0;
+  // `proposed`'s amount is not read: a refund counts in its payment's currency, which the store takes from the
+  // payment it locks.
   virtual Result<Reservation> reserve(const RefundRecord& proposed, const RefundEventFactory& on_rejected) = 0;
   virtual Status note_stripe_refund(const std::string& refund_id, const std::string& stripe_refund_id) = 0;
   virtual Result<bool> settle(const std::string& refund_id, RefundStatus outcome,
