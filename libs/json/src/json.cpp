@@ -3,6 +3,8 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <vector>
 
 #include "payments/core/card_number.hpp"
 
@@ -36,6 +38,64 @@ int nesting_depth(std::string_view text, int limit) {
   return deepest;
 }
 
+// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past U+10FFFF.
+bool is_utf8(const char* text, std::size_t size) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text);
+  const auto* end = p + size;
+  while (p < end) {
+    const unsigned char c = *p;
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+      length = 2;
+      code = c & 0x1FU;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      length = 3;
+      code = c & 0x0FU;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+      code = c & 0x07U;
+    } else {
+      return false;
+    }
+    if (static_cast<std::size_t>(end - p) < length) return false;
+    for (std::size_t i = 1; i < length; ++i) {
+      if ((p[i] & 0xC0U) != 0x80U) return false;
+      code = (code << 6U) | (p[i] & 0x3FU);
+    }
+    if ((length == 3 && code < 0x800) || (length == 4 && (code < 0x10000 || code > 0x10FFFF))) return false;
+    if (code >= 0xD800 && code <= 0xDFFF) return false;
+    p += length;
+  }
+  return true;
+}
+
+// Whether every string and member name in `root` is UTF-8. The input's bytes are checked while parsing, but a
+// \u escape of a lone surrogate (\uDC00) is decoded into bytes that are not: they would be stored and written
+// back out as invalid JSON. Iterative, like the parse.
+bool strings_are_utf8(const rapidjson::Value& root) {
+  std::vector<const rapidjson::Value*> pending{&root};
+  while (!pending.empty()) {
+    const rapidjson::Value* v = pending.back();
+    pending.pop_back();
+    if (v->IsString()) {
+      if (!is_utf8(v->GetString(), v->GetStringLength())) return false;
+    } else if (v->IsArray()) {
+      for (const auto& item : v->GetArray()) pending.push_back(&item);
+    } else if (v->IsObject()) {
+      for (const auto& member : v->GetObject()) {
+        if (!is_utf8(member.name.GetString(), member.name.GetStringLength())) return false;
+        pending.push_back(&member.value);
+      }
+    }
+  }
+  return true;
+}
+
 std::string type_name(const rapidjson::Value& v) {
   if (v.IsNull()) return "null";
   if (v.IsBool()) return "a boolean";
@@ -65,6 +125,10 @@ Result<rapidjson::Document> parse(std::string_view text, const Limits& limits) {
                                      std::to_string(document.GetErrorOffset()));
   }
   if (!document.IsObject()) return Error::validation("", "body must be a JSON object");
+  if (!strings_are_utf8(document)) {
+    return Error::validation("", "body is not valid JSON: a string escapes a lone surrogate (\\uD800-\\uDFFF), "
+                                 "which is no character");
+  }
   return document;
 }
 

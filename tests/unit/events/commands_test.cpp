@@ -22,6 +22,21 @@ TEST_CASE("a command envelope is read with its data kept as JSON") {
   CHECK(again->data_json == c->data_json);
 }
 
+TEST_CASE("an escaped lone surrogate is refused: its bytes would be written back out as invalid JSON") {
+  // Found by the commands fuzz target: \udc00 was accepted, and the command serialized from it was refused.
+  for (const char* escape : {R"(\udc00)", R"(\ud800)", R"(\ud800x)"}) {
+    auto c = parse_command_envelope(std::string(R"({"command_id":"c-1","type":"payment.create","payment_id":"p",)") +
+                                    R"("data":{"order_id":"o)" + escape + R"("}})");
+    REQUIRE_FALSE(c);
+    CHECK(c.error().message.find("surrogate") != std::string::npos);
+  }
+  // A pair is one character, and fine.
+  auto pair = parse_command_envelope(R"({"command_id":"c-1","type":"payment.create","payment_id":"p",)"
+                                     R"("data":{"order_id":"o\ud83d\ude00"}})");
+  REQUIRE(pair);
+  CHECK(parse_command_envelope(serialize_command(pair.value())));
+}
+
 TEST_CASE("envelopes that cannot be understood say why") {
   CHECK(parse_command_envelope("nope").error().message.find("not valid JSON") != std::string::npos);
   CHECK(parse_command_envelope(R"({"command_id":"c","type":"x.y","payment_id":"p","data":{}})").error().field == "type");
