@@ -291,7 +291,13 @@ awaitable<http::Response> PaymentsApi::Impl::create_payment(const http::Request&
   // 2. The command, durably in Kafka before the answer.
   auto published = co_await publish(
       command_message(events::CommandType::payment_create, payment_id, caller, record.request_json));
-  if (!published) {
+  if (!published && events::may_have_been_written(published.error())) {
+    // The broker may hold the command although it never said so, and would then deliver it later: never
+    // withdraw and answer 503 ("nothing was charged") then. The payment stays, accepted; if the command was
+    // not written after all, the worker's recoverer publishes it again (README, "How outcomes converge").
+    log::warn("payment command possibly queued; kept, and left to the recoverer if it was not",
+              {{"payment_id", payment_id}, {"error", published.error().message}});
+  } else if (!published) {
     // Undo: the payment can never be charged and the key is free again, so nothing is half-written.
     log::warn("payment command not queued; withdrawing", {{"payment_id", payment_id},
                                                           {"error", published.error().message}});

@@ -64,7 +64,11 @@ awaitable<http::Response> PaymentsApi::Impl::create_refund(const http::Request& 
 
   auto published = co_await publish(
       command_message(events::CommandType::refund_create, payment_id, caller, events::refund_request_json(data)));
-  if (!published) {
+  if (!published && events::may_have_been_written(published.error())) {
+    // As for payments: the broker may hold the command, so the refund stays, accepted (the recoverer covers it).
+    log::warn("refund command possibly queued; kept, and left to the recoverer if it was not",
+              {{"refund_id", data.refund_id}, {"error", published.error().message}});
+  } else if (!published) {
     const std::string refund_id = data.refund_id;
     auto withdrawn = co_await run_blocking(deps.blocking, [&] { return deps.refunds.withdraw(refund_id, key); });
     if (!withdrawn) log::error("refund withdraw failed", {{"refund_id", refund_id}});

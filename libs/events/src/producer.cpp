@@ -3,6 +3,7 @@
 #include <memory>
 #include <thread>
 
+#include "payments/events/event_publisher.hpp"
 #include "payments/events/kafka.hpp"
 #include "rdkafka_conf.hpp"
 
@@ -26,7 +27,14 @@ class DeliveryReports final : public RdKafka::DeliveryReportCb {
     if (message.err() == RdKafka::ERR_NO_ERROR) {
       pending->callback(Ok{});
     } else {
-      pending->callback(detail::kafka_error("Kafka did not accept the message", message.err()));
+      Status failed = detail::kafka_error("Kafka did not accept the message", message.err());
+      if (message.status() == RdKafka::Message::MSG_STATUS_POSSIBLY_PERSISTED) {
+        Error error = std::move(failed).error();
+        error.code = ErrorCode::unavailable;
+        error.field = std::string(kPossiblyWritten);
+        failed = std::move(error);
+      }
+      pending->callback(std::move(failed));
     }
   }
   // When the broker last acknowledged a message of this producer (never: the clock's epoch).

@@ -23,6 +23,15 @@ inline const std::string* header_value(const Headers& headers, std::string_view 
   return nullptr;
 }
 
+// A message that was not acknowledged although the broker may have written it (librdkafka's "possibly
+// persisted": it was on the wire when the broker or the connection went away). Its Error is `unavailable`
+// and names this in `field`, so that a caller about to undo its own write because the message "failed" knows
+// that a consumer may still receive it.
+inline constexpr std::string_view kPossiblyWritten = "kafka:possibly_persisted";
+inline bool may_have_been_written(const Error& error) noexcept {
+  return error.code == ErrorCode::unavailable && error.field == kPossiblyWritten;
+}
+
 struct OutgoingMessage {
   std::string topic;
   std::string key;
@@ -37,7 +46,7 @@ class EventPublisher {
   virtual ~EventPublisher() = default;
 
   // Queues the message; `on_delivery` runs once, on any thread, with the verdict (an error when the message
-  // was not delivered: the broker down, the queue full, the topic unknown).
+  // was not delivered: the broker down, the queue full, the topic unknown; see may_have_been_written).
   virtual void produce(OutgoingMessage message, DeliveryCallback on_delivery) = 0;
 
  protected:
