@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "support/commands.hpp"
 #include "support/stack.hpp"
 
 using namespace payments::testing;
@@ -24,9 +25,7 @@ std::string payment_id(int i) { return "pay_pace_" + std::to_string(i); }
 void produce_backlog(Stack& stack) {
   for (int i = 0; i < kBacklog; ++i) {
     const auto id = payment_id(i);
-    stack.produce_command(id, R"({"command_id":"cmd-)" + id + R"(","type":"payment.create","payment_id":")" + id +
-                                  R"(","issued_at":"2026-11-22T10:00:00Z","data":{"order_id":"order-)" + id +
-                                  R"(","amount":1500,"currency":"usd","payment_method":"pm_card_visa"}})");
+    stack.produce_command(id, create_command("cmd-" + id, id, payment_data("order-" + id)));
   }
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "support/commands.hpp"
 #include "support/stack.hpp"
 
 using namespace payments::testing;
@@ -64,9 +65,7 @@ TEST_CASE("a worker joining mid-backlog takes over partitions without running a 
 
   for (int i = 0; i < kPayments; ++i) {
     const auto id = payment_id(i);
-    stack.produce_command(id, R"({"command_id":"cmd-)" + id + R"(","type":"payment.create","payment_id":")" + id +
-                                  R"(","issued_at":"2026-11-22T10:00:00Z","data":{"order_id":"order-)" + id +
-                                  R"(","amount":1500,"currency":"usd","payment_method":"pm_card_visa"}})");
+    stack.produce_command(id, create_command("cmd-" + id, id, payment_data("order-" + id)));
   }
   // The first worker is busy (its in-flight bound full of slow Stripe calls) when the second joins.
   const auto busy_by = std::chrono::steady_clock::now() + 30s;
